@@ -1,0 +1,24 @@
+//! Page sizes for every list query: a caller may ask for fewer, never for more.
+
+/// Entries returned when a query gives no `limit`.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// The most entries one query page returns, whatever `limit` asks for.
+pub const MAX_LIMIT: u32 = 50;
+
+/// The number of entries to return for a requested `limit`.
+pub fn page_limit(limit: Option<u32>) -> usize {
+    limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_is_defaulted_and_capped() {
+        assert_eq!(page_limit(None), DEFAULT_LIMIT as usize);
+        assert_eq!(page_limit(Some(0)), 1);
+        assert_eq!(page_limit(Some(3)), 3);
+        assert_eq!(page_limit(Some(10_000)), MAX_LIMIT as usize);
+    }
+}
