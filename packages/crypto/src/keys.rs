@@ -1,0 +1,304 @@
+//! Keys. One 32-byte master seed per party yields every Umbral key it needs, through
+//! umbral-pre's `SecretKeyFactory` (HKDF-SHA256 with a label per key): losing nothing but the
+//! seed loses nothing, and the derived keys are reproducible (see the test vectors).
+//!
+//! The owner's delegating key is derived per asset, so the kfrags of one sale re-key one
+//! asset's capsules and nothing else. Serialization of every Umbral object is in one place
+//! ([`Codec`]): public keys are 33-byte compressed points (what `twinshare_types::umbral`
+//! accepts on chain); capsules, kfrags and cfrags use umbral-pre's default MessagePack bytes,
+//! the same bytes its Python and JS bindings read and write.
+
+use umbral_pre::{
+    Capsule, CapsuleFrag, DefaultDeserialize, DefaultSerialize, KeyFrag, PublicKey, SecretKey,
+    SecretKeyFactory, Signer,
+};
+use zeroize::Zeroizing;
+
+use crate::error::{CryptoError, Result};
+
+/// Length of a master seed.
+pub const SEED_LEN: usize = 32;
+/// Length of a serialized secret key (a big-endian secp256k1 scalar).
+pub const SECRET_KEY_LEN: usize = 32;
+/// Length of a serialized public key (a compressed secp256k1 point).
+pub const PUBLIC_KEY_LEN: usize = twinshare_types::umbral::PUBLIC_KEY_LEN;
+
+/// Key-derivation labels. Versioned so that a later scheme can derive fresh keys from the same
+/// seed; none is a prefix of another, so no two purposes can share a key.
+const LABEL_RECEIVING: &[u8] = b"twinshare/v1/receiving";
+const LABEL_SIGNING: &[u8] = b"twinshare/v1/signing";
+const LABEL_RELAYER: &[u8] = b"twinshare/v1/relayer";
+const LABEL_ASSET_PREFIX: &[u8] = b"twinshare/v1/asset/";
+
+/// A party's master secret. Zeroized on drop (umbral-pre's factory keeps its seed in a
+/// zeroizing box); it has no serialization: keep the seed, not this.
+#[derive(Clone)]
+pub struct MasterKey(SecretKeyFactory);
+
+impl MasterKey {
+    /// From a 32-byte seed that came from a cryptographically secure source (or a wallet's
+    /// seed derivation).
+    pub fn from_seed(seed: &[u8]) -> Result<Self> {
+        SecretKeyFactory::from_secure_randomness(seed)
+            .map(Self)
+            .map_err(|_| CryptoError::InvalidSeed {
+                expected: SEED_LEN,
+                got: seed.len(),
+            })
+    }
+
+    /// A fresh random master key from the OS (or browser) RNG.
+    pub fn random() -> Self {
+        Self(SecretKeyFactory::random())
+    }
+
+    /// The key a buyer names when it buys: cfrags are made for its public key.
+    pub fn receiving_key(&self) -> SecretKey {
+        self.0.make_key(LABEL_RECEIVING)
+    }
+
+    /// The key that signs kfrags; relayer and buyer check kfrags and cfrags against its public
+    /// key, so a relayer cannot substitute kfrags of its own.
+    pub fn signer(&self) -> Signer {
+        Signer::new(self.0.make_key(LABEL_SIGNING))
+    }
+
+    /// Public key of [`MasterKey::signer`].
+    pub fn verifying_public_key(&self) -> PublicKey {
+        self.signer().verifying_key()
+    }
+
+    /// A relayer's key: sellers seal kfrags to its public key.
+    pub fn relayer_key(&self) -> SecretKey {
+        self.0.make_key(LABEL_RELAYER)
+    }
+
+    /// The delegating key of one asset (or one stream). `asset_id` is any stable identifier
+    /// the owner chooses before encrypting (a UUID, a stream id); the on-chain asset number is
+    /// assigned later and cannot be used. Distinct ids give independent keys.
+    pub fn delegating_key(&self, asset_id: &[u8]) -> Result<SecretKey> {
+        if asset_id.is_empty() {
+            return Err(CryptoError::EmptyAssetId);
+        }
+        let label = [LABEL_ASSET_PREFIX, asset_id].concat();
+        Ok(self.0.make_key(&label))
+    }
+}
+
+impl core::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}
+
+/// Serializes a secret key as its 32-byte big-endian scalar, in a buffer zeroized on drop.
+pub fn secret_key_to_bytes(sk: &SecretKey) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(sk.to_be_bytes().as_secret().to_vec())
+}
+
+/// Parses a 32-byte big-endian scalar (non-zero, below the curve order).
+pub fn secret_key_from_bytes(bytes: &[u8]) -> Result<SecretKey> {
+    let invalid = |reason: String| CryptoError::InvalidEncoding {
+        what: "secret key",
+        reason,
+    };
+    if bytes.len() != SECRET_KEY_LEN {
+        return Err(invalid(format!(
+            "{} bytes, expected {SECRET_KEY_LEN}",
+            bytes.len()
+        )));
+    }
+    // umbral-pre parses only from its own zeroizing box, which it does not let us create: take
+    // the box of a throwaway key and overwrite it.
+    let mut boxed = SecretKeyFactory::from_secure_randomness(&[0u8; SEED_LEN])
+        .map_err(|e| invalid(e.to_string()))?
+        .make_key(b"placeholder")
+        .to_be_bytes();
+    boxed.as_mut_secret().copy_from_slice(bytes);
+    SecretKey::try_from_be_bytes(&boxed).map_err(invalid)
+}
+
+/// Hex of [`secret_key_to_bytes`], zeroized on drop.
+pub fn secret_key_to_hex(sk: &SecretKey) -> Zeroizing<String> {
+    Zeroizing::new(hex::encode(secret_key_to_bytes(sk).as_slice()))
+}
+
+/// Parses the hex of [`secret_key_to_hex`].
+pub fn secret_key_from_hex(s: &str) -> Result<SecretKey> {
+    let bytes = Zeroizing::new(decode_hex("secret key", s)?);
+    secret_key_from_bytes(&bytes)
+}
+
+pub(crate) fn decode_hex(what: &'static str, s: &str) -> Result<Vec<u8>> {
+    hex::decode(s).map_err(|e| CryptoError::InvalidEncoding {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+/// Bytes and hex of the public Umbral objects. Hex is lowercase without a `0x` prefix.
+pub trait Codec: Sized {
+    /// Name used in errors.
+    const WHAT: &'static str;
+
+    fn encode(&self) -> Vec<u8>;
+
+    fn decode(bytes: &[u8]) -> Result<Self>;
+
+    fn to_hex(&self) -> String {
+        hex::encode(self.encode())
+    }
+
+    fn from_hex(s: &str) -> Result<Self> {
+        Self::decode(&decode_hex(Self::WHAT, s)?)
+    }
+}
+
+impl Codec for PublicKey {
+    const WHAT: &'static str = "public key";
+
+    fn encode(&self) -> Vec<u8> {
+        self.to_compressed_bytes().into_vec()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        // The same rule the contracts apply to keys in messages, then Umbral's own parse.
+        twinshare_types::umbral::validate_public_key(bytes).map_err(|e| {
+            CryptoError::InvalidEncoding {
+                what: Self::WHAT,
+                reason: e.to_string(),
+            }
+        })?;
+        PublicKey::try_from_compressed_bytes(bytes).map_err(|reason| CryptoError::InvalidEncoding {
+            what: Self::WHAT,
+            reason,
+        })
+    }
+}
+
+/// MessagePack into a `Vec` fails only for types serde cannot describe, which these are not.
+fn msgpack<T: DefaultSerialize>(value: &T) -> Vec<u8> {
+    value
+        .to_bytes()
+        .expect("umbral-pre objects always serialize to MessagePack")
+        .into_vec()
+}
+
+fn from_msgpack<'de, T: DefaultDeserialize<'de>>(
+    what: &'static str,
+    bytes: &'de [u8],
+) -> Result<T> {
+    T::from_bytes(bytes).map_err(|e| CryptoError::InvalidEncoding {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+impl Codec for Capsule {
+    const WHAT: &'static str = "capsule";
+
+    fn encode(&self) -> Vec<u8> {
+        msgpack(self)
+    }
+
+    /// Also checks the capsule's internal proof (umbral-pre does on deserialization).
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        from_msgpack(Self::WHAT, bytes)
+    }
+}
+
+impl Codec for KeyFrag {
+    const WHAT: &'static str = "kfrag";
+
+    fn encode(&self) -> Vec<u8> {
+        msgpack(self)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        from_msgpack(Self::WHAT, bytes)
+    }
+}
+
+impl Codec for CapsuleFrag {
+    const WHAT: &'static str = "cfrag";
+
+    fn encode(&self) -> Vec<u8> {
+        msgpack(self)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        from_msgpack(Self::WHAT, bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(start: u8) -> Vec<u8> {
+        (start..start + 32).collect()
+    }
+
+    #[test]
+    fn seed_must_be_32_bytes() {
+        assert_eq!(
+            MasterKey::from_seed(&[0u8; 31]).unwrap_err(),
+            CryptoError::InvalidSeed {
+                expected: 32,
+                got: 31
+            }
+        );
+        assert!(MasterKey::from_seed(&[0u8; 33]).is_err());
+    }
+
+    #[test]
+    fn derivation_is_deterministic_and_separated() {
+        let a = MasterKey::from_seed(&seed(0)).unwrap();
+        let a2 = MasterKey::from_seed(&seed(0)).unwrap();
+        let b = MasterKey::from_seed(&seed(1)).unwrap();
+        assert_eq!(
+            a.receiving_key().public_key(),
+            a2.receiving_key().public_key()
+        );
+        assert_ne!(
+            a.receiving_key().public_key(),
+            b.receiving_key().public_key()
+        );
+        let keys = [
+            a.receiving_key().public_key(),
+            a.verifying_public_key(),
+            a.relayer_key().public_key(),
+            a.delegating_key(b"asset-1").unwrap().public_key(),
+            a.delegating_key(b"asset-2").unwrap().public_key(),
+        ];
+        for i in 0..keys.len() {
+            for j in i + 1..keys.len() {
+                assert_ne!(keys[i], keys[j], "keys {i} and {j} coincide");
+            }
+        }
+        assert!(matches!(
+            a.delegating_key(b""),
+            Err(CryptoError::EmptyAssetId)
+        ));
+    }
+
+    #[test]
+    fn secret_and_public_keys_round_trip() {
+        let sk = MasterKey::from_seed(&seed(7)).unwrap().receiving_key();
+        let bytes = secret_key_to_bytes(&sk);
+        assert_eq!(bytes.len(), SECRET_KEY_LEN);
+        assert!(secret_key_from_bytes(&bytes).unwrap() == sk);
+        assert!(secret_key_from_hex(&secret_key_to_hex(&sk)).unwrap() == sk);
+        assert!(secret_key_from_bytes(&[0u8; 32]).is_err(), "zero scalar");
+        assert!(secret_key_from_bytes(&[1u8; 31]).is_err());
+        assert!(secret_key_from_hex("zz").is_err());
+
+        let pk = sk.public_key();
+        let pk_bytes = pk.encode();
+        assert_eq!(pk_bytes.len(), PUBLIC_KEY_LEN);
+        assert_eq!(PublicKey::decode(&pk_bytes).unwrap(), pk);
+        assert_eq!(PublicKey::from_hex(&pk.to_hex()).unwrap(), pk);
+        assert!(PublicKey::decode(&pk_bytes[1..]).is_err());
+        assert!(PublicKey::from_hex("02").is_err());
+    }
+}
