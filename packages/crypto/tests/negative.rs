@@ -52,7 +52,10 @@ fn swapped_fragments_fail() {
     m2.fragments[0].locator = b.locator;
     m2.fragments[1].ciphertext_hash = a.ciphertext_hash;
     m2.fragments[1].locator = a.locator;
-    assert_eq!(open_bytes(&m2, owner_key(m, &dsk), &swapped), Err(corrupt(0)));
+    assert_eq!(
+        open_bytes(&m2, owner_key(m, &dsk), &swapped),
+        Err(corrupt(0))
+    );
 }
 
 #[test]
@@ -62,7 +65,10 @@ fn reordered_indices_fail() {
     let key = owner_key(m, &dsk);
     let id = m.envelope_id();
     // Fragment 2 presented as fragment 3 (same size), at the AEAD level.
-    assert_eq!(decrypt_fragment(&key, &id, 3, 64, &s.ciphertexts[2]), Err(corrupt(3)));
+    assert_eq!(
+        decrypt_fragment(&key, &id, 3, 64, &s.ciphertexts[2]),
+        Err(corrupt(3))
+    );
     assert!(decrypt_fragment(&key, &id, 2, 64, &s.ciphertexts[2]).is_ok());
 
     // A manifest whose entries are out of order is refused on parse.
@@ -79,7 +85,10 @@ fn reordered_indices_fail() {
     m2.fragments[2].index = 2;
     let mut reordered = s.ciphertexts.clone();
     reordered.swap(1, 2);
-    assert_eq!(open_bytes(&m2, owner_key(m, &dsk), &reordered), Err(corrupt(1)));
+    assert_eq!(
+        open_bytes(&m2, owner_key(m, &dsk), &reordered),
+        Err(corrupt(1))
+    );
 }
 
 #[test]
@@ -89,7 +98,10 @@ fn fragment_from_another_asset_fails() {
     let m1 = &s1.manifest;
     let mut mixed = s1.ciphertexts.clone();
     mixed[2] = s2.ciphertexts[2].clone();
-    assert_eq!(open_bytes(m1, owner_key(m1, &dsk1), &mixed), Err(corrupt(2)));
+    assert_eq!(
+        open_bytes(m1, owner_key(m1, &dsk1), &mixed),
+        Err(corrupt(2))
+    );
     // Even with the hash check bypassed the AEAD refuses it.
     let key = owner_key(m1, &dsk1);
     assert_eq!(
@@ -111,15 +123,24 @@ fn tampered_ciphertext_fails() {
     for pos in [0, 30, s.ciphertexts[4].len() - 1] {
         let mut tampered = s.ciphertexts.clone();
         tampered[4][pos] ^= 0x80;
-        assert_eq!(open_bytes(m, owner_key(m, &dsk), &tampered), Err(corrupt(4)));
+        assert_eq!(
+            open_bytes(m, owner_key(m, &dsk), &tampered),
+            Err(corrupt(4))
+        );
         // With the manifest's hash updated to match, the tag still fails.
         let mut m2 = m.clone();
         m2.fragments[4].ciphertext_hash = twinshare_crypto::envelope::ciphertext_hash(&tampered[4]);
-        assert_eq!(open_bytes(&m2, owner_key(m, &dsk), &tampered), Err(corrupt(4)));
+        assert_eq!(
+            open_bytes(&m2, owner_key(m, &dsk), &tampered),
+            Err(corrupt(4))
+        );
     }
     let mut truncated = s.ciphertexts.clone();
     truncated[6].pop();
-    assert_eq!(open_bytes(m, owner_key(m, &dsk), &truncated), Err(corrupt(6)));
+    assert_eq!(
+        open_bytes(m, owner_key(m, &dsk), &truncated),
+        Err(corrupt(6))
+    );
     // A missing last fragment.
     let mut reader = FragmentReader::new(m, owner_key(m, &dsk));
     for i in 0..6 {
@@ -129,7 +150,10 @@ fn tampered_ciphertext_fails() {
         reader.open(9, &s.ciphertexts[0]),
         Err(CryptoError::UnknownFragment { index: 9, count: 7 })
     );
-    assert_eq!(reader.finish(), Err(CryptoError::MissingFragment { index: 6 }));
+    assert_eq!(
+        reader.finish(),
+        Err(CryptoError::MissingFragment { index: 6 })
+    );
 }
 
 #[test]
@@ -139,7 +163,10 @@ fn wrong_keys_fail() {
     let (owner, buyer, other, relayer) = (master(1), master(2), master(4), master(3));
     // The owner's key for another asset does not open this one.
     let other_dsk = owner.delegating_key(b"asset-2").unwrap();
-    assert_eq!(m.envelope().open_original(&other_dsk).unwrap_err(), CryptoError::WrongKey);
+    assert_eq!(
+        m.envelope().open_original(&other_dsk).unwrap_err(),
+        CryptoError::WrongKey
+    );
 
     let kfrags = make_kfrags(
         &dsk,
@@ -160,7 +187,10 @@ fn wrong_keys_fail() {
         &other.receiving_key().public_key(),
     )
     .unwrap_err();
-    assert!(matches!(err, CryptoError::KfragVerification { index: 0, .. }), "{err}");
+    assert!(
+        matches!(err, CryptoError::KfragVerification { index: 0, .. }),
+        "{err}"
+    );
 
     // Cfrags made for the buyer do not open for anyone else.
     let cfrags = relay(
@@ -181,7 +211,10 @@ fn wrong_keys_fail() {
             cfrags.clone(),
         )
         .unwrap_err();
-    assert!(matches!(err, CryptoError::CfragVerification { index: 0, .. }), "{err}");
+    assert!(
+        matches!(err, CryptoError::CfragVerification { index: 0, .. }),
+        "{err}"
+    );
     // Nor with verification skipped, straight through umbral-pre.
     let unchecked = cfrags.iter().cloned().map(|c| c.skip_verification());
     assert!(umbral_pre::decrypt_reencrypted(
@@ -211,7 +244,10 @@ fn wrong_keys_fail() {
             forged_cfrags,
         )
         .unwrap_err();
-    assert!(matches!(err, CryptoError::CfragVerification { .. }), "{err}");
+    assert!(
+        matches!(err, CryptoError::CfragVerification { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -221,8 +257,13 @@ fn rekey_for_one_asset_opens_no_other() {
     let (m1, m2) = (&s1.manifest, &s2.manifest);
     let (owner, buyer, relayer) = (master(1), master(2), master(3));
     let bsk = buyer.receiving_key();
-    let kfrags = make_kfrags(&dsk1, &bsk.public_key(), &owner.signer(), Threshold::default())
-        .unwrap();
+    let kfrags = make_kfrags(
+        &dsk1,
+        &bsk.public_key(),
+        &owner.signer(),
+        Threshold::default(),
+    )
+    .unwrap();
     let sealed_kfrags = seal_kfrags(&relayer.relayer_key().public_key(), &kfrags).unwrap();
 
     // The relayer, asked to re-key asset 2 with asset 1's kfrags, refuses.
@@ -235,20 +276,32 @@ fn rekey_for_one_asset_opens_no_other() {
         &bsk.public_key(),
     )
     .unwrap_err();
-    assert!(matches!(err, CryptoError::KfragVerification { .. }), "{err}");
+    assert!(
+        matches!(err, CryptoError::KfragVerification { .. }),
+        "{err}"
+    );
 
     // A relayer that skips the check produces cfrags that verify for no asset-2 opening...
-    let unchecked: Vec<VerifiedKeyFrag> = open_sealed_kfrags(&relayer.relayer_key(), &sealed_kfrags)
-        .unwrap()
-        .into_iter()
-        .map(|k| k.skip_verification())
-        .collect();
+    let unchecked: Vec<VerifiedKeyFrag> =
+        open_sealed_kfrags(&relayer.relayer_key(), &sealed_kfrags)
+            .unwrap()
+            .into_iter()
+            .map(|k| k.skip_verification())
+            .collect();
     let cfrags = reencrypt(&m2.capsule, unchecked);
     let err = m2
         .envelope()
-        .open_reencrypted(&bsk, &m2.delegating_public_key, &m2.verifying_public_key, cfrags.clone())
+        .open_reencrypted(
+            &bsk,
+            &m2.delegating_public_key,
+            &m2.verifying_public_key,
+            cfrags.clone(),
+        )
         .unwrap_err();
-    assert!(matches!(err, CryptoError::CfragVerification { .. }), "{err}");
+    assert!(
+        matches!(err, CryptoError::CfragVerification { .. }),
+        "{err}"
+    );
     // ...and do not open asset 2's capsule even unchecked.
     assert!(umbral_pre::decrypt_reencrypted(
         &bsk,
@@ -271,7 +324,12 @@ fn rekey_for_one_asset_opens_no_other() {
     .unwrap();
     let key = m1
         .envelope()
-        .open_reencrypted(&bsk, &m1.delegating_public_key, &m1.verifying_public_key, cfrags)
+        .open_reencrypted(
+            &bsk,
+            &m1.delegating_public_key,
+            &m1.verifying_public_key,
+            cfrags,
+        )
         .unwrap();
     assert_eq!(open_bytes(m1, key, &s1.ciphertexts).unwrap(), input());
 }
@@ -295,7 +353,10 @@ fn tampered_sealed_kfrags_fail() {
         let mut t = sealed_kfrags.clone();
         t[pos] ^= 0x01;
         let err = open_sealed_kfrags(&rsk, &t).unwrap_err();
-        assert!(matches!(err, CryptoError::SealedKfrags { .. }), "byte {pos}: {err}");
+        assert!(
+            matches!(err, CryptoError::SealedKfrags { .. }),
+            "byte {pos}: {err}"
+        );
     }
     for len in [0, 1, 3, 50, sealed_kfrags.len() - 1] {
         assert!(open_sealed_kfrags(&rsk, &sealed_kfrags[..len]).is_err());
@@ -315,8 +376,13 @@ fn cfrags_from_different_kfrag_sets_fail() {
     let (owner, buyer) = (master(1), master(2));
     let bsk = buyer.receiving_key();
     let set = || {
-        let k = make_kfrags(&dsk, &bsk.public_key(), &owner.signer(), Threshold::new(2, 3).unwrap())
-            .unwrap();
+        let k = make_kfrags(
+            &dsk,
+            &bsk.public_key(),
+            &owner.signer(),
+            Threshold::new(2, 3).unwrap(),
+        )
+        .unwrap();
         reencrypt(&m.capsule, k)
     };
     let (a, b) = (set(), set());
@@ -344,19 +410,38 @@ fn cfrags_from_different_kfrag_sets_fail() {
     assert!(matches!(err, CryptoError::CfragCombination { .. }), "{err}");
     let err = m
         .envelope()
-        .open_reencrypted(&bsk, &m.delegating_public_key, &m.verifying_public_key, vec![])
+        .open_reencrypted(
+            &bsk,
+            &m.delegating_public_key,
+            &m.verifying_public_key,
+            vec![],
+        )
         .unwrap_err();
     assert!(matches!(err, CryptoError::CfragCombination { .. }), "{err}");
 
     // A 1-of-1 cfrag made from another asset's capsule does not verify for this one.
     let (s2, _) = sealed(b"asset-1");
-    let k = make_kfrags(&dsk, &bsk.public_key(), &owner.signer(), Threshold::default()).unwrap();
+    let k = make_kfrags(
+        &dsk,
+        &bsk.public_key(),
+        &owner.signer(),
+        Threshold::default(),
+    )
+    .unwrap();
     let foreign = reencrypt(&s2.manifest.capsule, k);
     let err = m
         .envelope()
-        .open_reencrypted(&bsk, &m.delegating_public_key, &m.verifying_public_key, foreign)
+        .open_reencrypted(
+            &bsk,
+            &m.delegating_public_key,
+            &m.verifying_public_key,
+            foreign,
+        )
         .unwrap_err();
-    assert!(matches!(err, CryptoError::CfragVerification { .. }), "{err}");
+    assert!(
+        matches!(err, CryptoError::CfragVerification { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -462,15 +547,20 @@ fn builder_refuses_gaps_and_duplicates() {
     let f0 = encrypt_fragment(&key, &id, 0, &[1; 8]).unwrap();
     let f2 = encrypt_fragment(&key, &id, 2, &[1; 8]).unwrap();
     let f1_short = encrypt_fragment(&key, &id, 1, &[1; 7]).unwrap();
-    let new = || {
-        ManifestBuilder::new(&env, dsk.public_key(), owner.verifying_public_key(), 8).unwrap()
-    };
+    let new =
+        || ManifestBuilder::new(&env, dsk.public_key(), owner.verifying_public_key(), 8).unwrap();
 
     let mut b = new();
     b.add(&f0, "0").unwrap();
-    assert_eq!(b.add(&f0, "0"), Err(CryptoError::DuplicateFragment { index: 0 }));
+    assert_eq!(
+        b.add(&f0, "0"),
+        Err(CryptoError::DuplicateFragment { index: 0 })
+    );
     b.add(&f2, "2").unwrap();
-    assert_eq!(b.build().unwrap_err(), CryptoError::MissingFragment { index: 1 });
+    assert_eq!(
+        b.build().unwrap_err(),
+        CryptoError::MissingFragment { index: 1 }
+    );
 
     let mut b = new();
     for (f, l) in [(&f2, "2"), (&f1_short, "1"), (&f0, "0")] {
@@ -485,11 +575,15 @@ fn builder_refuses_gaps_and_duplicates() {
         }
     );
     assert_eq!(new().build().unwrap_err(), CryptoError::EmptyData);
-    assert!(
-        ManifestBuilder::new(&env, dsk.public_key(), owner.verifying_public_key(), 0).is_err()
-    );
+    assert!(ManifestBuilder::new(&env, dsk.public_key(), owner.verifying_public_key(), 0).is_err());
     assert!(matches!(
-        seal_bytes(&[], 8, &dsk.public_key(), &owner.verifying_public_key(), |i| i.to_string()),
+        seal_bytes(
+            &[],
+            8,
+            &dsk.public_key(),
+            &owner.verifying_public_key(),
+            |i| i.to_string()
+        ),
         Err(CryptoError::EmptyData)
     ));
 }
