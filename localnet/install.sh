@@ -7,6 +7,12 @@
 # Go 1.26, hence the one dependency bump (DESIGN.md, "Building wasmd").
 set -euo pipefail
 
+case "${1:-}" in
+  -h|--help)
+    echo "Usage: localnet/install.sh   (builds wasmd once into \${TWINSHARE_CACHE:-~/.cache/twinshare}; prints the binary's path)"
+    exit 0 ;;
+esac
+
 WASMD_VERSION="${WASMD_VERSION:-v0.61.14}"
 SONIC_VERSION=v1.15.5
 CACHE="${TWINSHARE_CACHE:-$HOME/.cache/twinshare}"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the build tools a fresh machine lacks, once, into a cache outside the repository
+# Installs the build and test tools a fresh machine lacks, once, into a cache outside the repository
 # (keyed by version), and prints the lines to put them on PATH. Idempotent: a second run only checks.
 #   eval "$(scripts/tools.sh)"
 set -euo pipefail
@@ -7,6 +7,7 @@ set -euo pipefail
 CACHE="${TWINSHARE_CACHE:-$HOME/.cache/twinshare}"
 BINARYEN_VERSION=132.0.0
 COSMWASM_CHECK_VERSION=3.0.10
+S3S_FS_VERSION=0.14.1
 mkdir -p "$CACHE"
 
 log() { printf 'tools: %s\n' "$*" >&2; }
@@ -32,4 +33,11 @@ if [ ! -x "$CHECK_DIR/bin/cosmwasm-check" ]; then
   cargo install cosmwasm-check --version "$COSMWASM_CHECK_VERSION" --locked --root "$CHECK_DIR" >&2
 fi
 
-echo "export PATH=\"$BINARYEN_DIR/node_modules/.bin:$CHECK_DIR/bin:\$PATH\""
+# s3s-fs: a real S3-compatible server for the storage tests, on loopback (0.17 needs rustc 1.96).
+S3S_DIR="$CACHE/s3s-fs-$S3S_FS_VERSION"
+if [ ! -x "$S3S_DIR/bin/s3s-fs" ]; then
+  log "installing s3s-fs $S3S_FS_VERSION (cold: about 2.5 minutes)"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$S3S_DIR" >&2
+fi
+
+echo "export PATH=\"$BINARYEN_DIR/node_modules/.bin:$CHECK_DIR/bin:$S3S_DIR/bin:\$PATH\""
