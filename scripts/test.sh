@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# The test command (README.md): builds the contract artifacts that the wasm smoke tests load,
-# then runs every test in the workspace.
+# The test command (README.md). Builds and checks the contract artifacts, makes sure a localnet is
+# running with the contracts deployed (wasmd is built once into ~/.cache/twinshare), runs every
+# test in the workspace (unit, cw-multi-test, VM, real storage and real chain), and stops the
+# localnet again if it started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build-wasm.sh
+localnet/install.sh >/dev/null
+
+started=0
+if ! curl -sf -m 2 http://127.0.0.1:26657/status >/dev/null 2>&1; then
+  localnet/start.sh
+  started=1
+fi
+cleanup() { if [ "$started" = 1 ]; then localnet/stop.sh || true; fi; }
+trap cleanup EXIT
+localnet/deploy.sh
+
 cargo test --workspace --locked

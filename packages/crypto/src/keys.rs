@@ -30,6 +30,11 @@ const LABEL_SIGNING: &[u8] = b"twinshare/v1/signing";
 const LABEL_RELAYER: &[u8] = b"twinshare/v1/relayer";
 const LABEL_ASSET_PREFIX: &[u8] = b"twinshare/v1/asset/";
 
+/// Length of a BIP39 seed (PBKDF2-HMAC-SHA512 of the mnemonic).
+pub const BIP39_SEED_LEN: usize = 64;
+/// Domain of the master seed derived from a BIP39 seed (see [`MasterKey::from_bip39_seed`]).
+pub const BIP39_UMBRAL_DOMAIN: &[u8] = b"twinshare/umbral/v1";
+
 /// A party's master secret. Zeroized on drop (umbral-pre's factory keeps its seed in a
 /// zeroizing box); it has no serialization: keep the seed, not this.
 #[derive(Clone)]
@@ -45,6 +50,24 @@ impl MasterKey {
                 expected: SEED_LEN,
                 got: seed.len(),
             })
+    }
+
+    /// The master key of an identity whose one secret is a BIP39 mnemonic (the chain key comes
+    /// from the same mnemonic at `m/44'/118'/0'/0/0`): the master seed is
+    /// `SHA-256("twinshare/umbral/v1" || bip39_seed)`, where `bip39_seed` is the 64-byte BIP39
+    /// seed of the mnemonic with the empty passphrase. The CLI and the web wallet both derive
+    /// it this way, so one mnemonic gives the same Umbral keys everywhere.
+    pub fn from_bip39_seed(bip39_seed: &[u8; BIP39_SEED_LEN]) -> Self {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(BIP39_UMBRAL_DOMAIN);
+        hasher.update(bip39_seed);
+        let seed = Zeroizing::new(<[u8; SEED_LEN]>::from(hasher.finalize()));
+        // A 32-byte seed is always accepted.
+        match SecretKeyFactory::from_secure_randomness(seed.as_ref()) {
+            Ok(factory) => Self(factory),
+            Err(_) => unreachable!("a {SEED_LEN}-byte seed is the size umbral-pre expects"),
+        }
     }
 
     /// A fresh random master key from the OS (or browser) RNG.
@@ -281,6 +304,50 @@ mod tests {
             Err(CryptoError::EmptyAssetId)
         ));
     }
+
+    /// The derivation the web wallet must reproduce: a fixed BIP39 seed (the seed of the
+    /// "abandon ... about" 12-word phrase, empty passphrase) and its pinned public keys.
+    #[test]
+    fn bip39_seed_derivation_is_pinned() {
+        let bip39_seed: [u8; 64] = hex::decode(
+            "5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc1\
+             9a5ac40b389cd370d086206dec8aa6c43daea6690f20ad3d8d48b2d2ce9e38e4",
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+        let from_bip39 = MasterKey::from_bip39_seed(&bip39_seed);
+        // The same as hashing by hand and using from_seed.
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"twinshare/umbral/v1");
+        h.update(bip39_seed);
+        let by_hand = MasterKey::from_seed(&h.finalize()).unwrap();
+        assert_eq!(
+            from_bip39.verifying_public_key(),
+            by_hand.verifying_public_key()
+        );
+        assert_eq!(
+            from_bip39.receiving_key().public_key(),
+            by_hand.receiving_key().public_key()
+        );
+        assert_eq!(from_bip39.verifying_public_key().to_hex(), PINNED_VERIFYING);
+        assert_eq!(
+            from_bip39.receiving_key().public_key().to_hex(),
+            PINNED_RECEIVING
+        );
+        let mut other = bip39_seed;
+        other[0] ^= 1;
+        assert_ne!(
+            MasterKey::from_bip39_seed(&other).verifying_public_key(),
+            from_bip39.verifying_public_key()
+        );
+    }
+
+    const PINNED_VERIFYING: &str =
+        "02c574bff71f69b95b3155d139de56a21a2b08bf1ede4cdb364ad78ab1ce15de03";
+    const PINNED_RECEIVING: &str =
+        "03f1c7fbdfd55fad659816013c1ad50287796a9e20dd70353ad78230f49bf597cf";
 
     #[test]
     fn secret_and_public_keys_round_trip() {
