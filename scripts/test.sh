@@ -9,8 +9,12 @@ cd "$(dirname "$0")/.."
 scripts/build-wasm.sh
 localnet/install.sh >/dev/null
 
+# A chain already running (a developer's) is used as it is. Otherwise the tests get a fresh chain
+# of their own, so no earlier run's state (balances, leases, sales) can change their outcome.
 started=0
 if ! curl -sf -m 2 http://127.0.0.1:26657/status >/dev/null 2>&1; then
+  export TWINSHARE_LOCALNET_HOME="${TWINSHARE_CACHE:-$HOME/.cache/twinshare}/localnet-test"
+  localnet/reset.sh
   localnet/start.sh
   started=1
 fi

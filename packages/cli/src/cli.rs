@@ -259,6 +259,68 @@ pub enum Command {
     ///   twinshare demo --size 8MiB --output json
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
+
+    /// Benchmarks of the paper's evaluation on this chain (prints figures, asserts nothing).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fig. 8 (Section 6.1): latency of sharing a sensor's latest file, for 1..N sensors at once.
+    ///
+    /// Per record, the paper's six steps: robot A (1) hashes, encrypts and uploads a generated
+    /// CSV sensor file and (2) registers its root in the sensor's stream (to inclusion); robot B
+    /// (3-4) queries the stream's latest record and (5-6) downloads it by its locator, decrypts
+    /// it and verifies it against the root on chain. Robot B downloads owner-side (with the
+    /// sensor's key; no sale, no re-encryption), as the paper's simplified evaluation does.
+    ///
+    /// Each sensor is a fresh account funded by --funder (with the fee denom and its lease's
+    /// price) in one batched tx that also creates the run's channel; each buys one lease. The
+    /// floor (a bank send to inclusion plus one storage put+get of a sensor file) is measured in
+    /// the same run, and every latency is also printed as a multiple of it. Writes
+    /// share-samples.csv, share-summary.csv and fig8-share-latency.svg into --out-dir.
+    ///
+    /// Examples:
+    ///   twinshare bench share
+    ///   twinshare bench share --sensors 1-10 --records 10 --file-size 64KiB
+    ///   twinshare bench share --sensors 1,5,10 --records 3 --output json
+    #[command(verbatim_doc_comment)]
+    Share(BenchShareArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchShareArgs {
+    /// Sensor counts, each a round: a range (1-10), one count (4) or a list (1,2,5,10).
+    #[arg(long, value_parser = crate::bench::share::parse_sensor_counts, default_value = "1-10")]
+    pub sensors: crate::bench::share::SensorCounts,
+    /// Records each sensor shares per round, back to back.
+    #[arg(long, default_value_t = 10)]
+    pub records: usize,
+    /// Size of each generated sensor file (CSV).
+    #[arg(long, value_parser = parse_size, default_value = "64KiB")]
+    pub file_size: u64,
+    /// Funds the fresh sensor accounts: a key of the keystore or a localnet dev account.
+    #[arg(long, default_value = "alice")]
+    pub funder: String,
+    /// The storage provider [default: the configured provider, on the localnet `provider`].
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Service fee of each record (High), in the registry's fee denom.
+    #[arg(long, default_value_t = 0)]
+    pub fee: u128,
+    /// Samples of each floor measurement.
+    #[arg(long, default_value_t = 5)]
+    pub floor_samples: usize,
+    /// How often a broadcast tx is looked up, in ms (the CLI's default is 100).
+    #[arg(long, default_value_t = 20)]
+    pub poll_ms: u64,
+    /// How long the sensors' leases run.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "2h")]
+    pub lease_duration: u64,
+    /// Where the CSV files and the SVG go.
+    #[arg(long, default_value = "bench-results/share")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

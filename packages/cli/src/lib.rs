@@ -11,8 +11,10 @@
 //! - [`commands`]: one module per command;
 //! - [`relay`]: the relayer's step for one sale, in process;
 //! - [`demo`]: the paper's scenario end to end; [`sample`]: its sensor data;
+//! - [`bench`]: the paper's Fig. 8 (`bench share`) with a floor measured in the same run;
 //! - [`output`]: text or JSON.
 
+pub mod bench;
 pub mod chain;
 pub mod cli;
 pub mod commands;
@@ -131,6 +133,7 @@ pub async fn run(cli: &cli::Cli) -> Result<Outcome> {
         Command::Stream(args) => c::upload::stream(&ctx, args).await,
         Command::Relay(args) => relay_command(&ctx, args.sale_id).await,
         Command::Demo(args) => demo_command(&ctx, args).await,
+        Command::Bench(b) => bench::run(&ctx, b).await,
     }
 }
 
