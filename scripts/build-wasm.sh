@@ -18,7 +18,7 @@ cargo build --locked --target wasm32-unknown-unknown --profile contract --lib "$
 
 mkdir -p "$OUT"
 for c in "${CONTRACTS[@]}"; do
-  raw="target/wasm32-unknown-unknown/contract/${c//-/_}.wasm"
+  raw="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/contract/${c//-/_}.wasm"
   wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --llvm-memory-copy-fill-lowering --signext-lowering --llvm-nontrapping-fptoint-lowering \
     --strip-debug --strip-producers "$raw" -o "$OUT/$c.wasm"
