@@ -19,7 +19,7 @@
 //! relayer's tests fund their parties from, so both suites can share the chain at once.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -86,11 +86,28 @@ pub fn now_ms() -> u64 {
 /// The `twinshare` executable, built once per test process (see the module documentation).
 pub fn twinshare_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(build_twinshare).clone()
+    BIN.get_or_init(|| cargo_bin("TWINSHARE_BIN", "twinshare-cli", "twinshare"))
+        .clone()
 }
 
-fn build_twinshare() -> PathBuf {
-    if let Some(path) = std::env::var_os("TWINSHARE_BIN").filter(|p| !p.is_empty()) {
+/// The `twinshare-relayer` daemon's executable, built the same way (`$TWINSHARE_RELAYER_BIN`
+/// overrides it).
+pub fn relayer_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        cargo_bin(
+            "TWINSHARE_RELAYER_BIN",
+            "twinshare-relayer",
+            "twinshare-relayer",
+        )
+    })
+    .clone()
+}
+
+/// `cargo build -p PACKAGE --bin BIN` (the profile of this test build); the executable's path
+/// from Cargo's JSON messages, or `$OVERRIDE` when set.
+fn cargo_bin(override_var: &str, package: &str, bin: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(override_var).filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -98,9 +115,9 @@ fn build_twinshare() -> PathBuf {
     cmd.args([
         "build",
         "-p",
-        "twinshare-cli",
+        package,
         "--bin",
-        "twinshare",
+        bin,
         "--message-format",
         "json-render-diagnostics",
     ])
@@ -131,18 +148,18 @@ fn build_twinshare() -> PathBuf {
     }
     let out = cmd
         .output()
-        .unwrap_or_else(|e| panic!("cannot run cargo to build the twinshare binary: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the {bin} binary: {e}"));
     assert!(
         out.status.success(),
-        "`cargo build -p twinshare-cli --bin twinshare` failed:\n{}",
+        "`cargo build -p {package} --bin {bin}` failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "twinshare")
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .unwrap_or_else(|| panic!("cargo built no `twinshare` executable"))
+        .unwrap_or_else(|| panic!("cargo built no `{bin}` executable"))
 }
 
 /// The running localnet: its deployment, the CLI's view of the network, a connected client.
@@ -598,6 +615,25 @@ impl CliView<'_> {
 
     pub fn fails(&self, args: &[&str]) -> String {
         failure_of(self.run(args))
+    }
+
+    /// Starts `twinshare ARGS` as a child process (a long-running command such as
+    /// `seller-agent`), its stdout and stderr appended to `log`.
+    pub fn spawn(&self, args: &[&str], log: &Path) -> Child {
+        let file = |what: &str| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap_or_else(|e| panic!("{what} log {}: {e}", log.display()))
+        };
+        let mut cmd = self.cli.command(&self.deployment);
+        cmd.args(args)
+            .env("RUST_LOG", "info")
+            .stdout(file("stdout"))
+            .stderr(file("stderr"));
+        cmd.spawn()
+            .unwrap_or_else(|e| panic!("cannot start twinshare {args:?}: {e}"))
     }
 }
 

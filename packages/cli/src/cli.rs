@@ -250,13 +250,16 @@ pub enum Command {
     ///
     /// alice (User A) leases storage, uploads a generated vibration file, registers it (High,
     /// with a fee) and tokenizes it; bob (User B) buys it with a cw20 Send; alice grants; the
-    /// relayer step is done in-process with the relayer's dev key (until the relayer daemon
-    /// exists); bob downloads, verifies against the chain and confirms. Re-runnable on the same
-    /// chain. Prints each step with its tx hash, gas and latency, and the final balances.
+    /// running relayer daemon (`twinshare-relayer run`, checked at --relayer-http) re-encrypts
+    /// and reports the delivery, which the demo waits for on chain (--in-process-relayer does
+    /// that step in the demo itself, with the relayer's dev key, for use without a daemon); bob
+    /// downloads, verifies against the chain and confirms. Re-runnable on the same chain.
+    /// Prints each step with its tx hash, gas and latency, and the final balances.
     ///
     /// Examples:
-    ///   localnet/start.sh && localnet/deploy.sh && twinshare demo
+    ///   scripts/demo.sh                      # chain, contracts, relayer daemon, then this
     ///   twinshare demo --size 8MiB --output json
+    ///   twinshare demo --in-process-relayer  # no daemon running
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
 
@@ -797,6 +800,20 @@ pub struct DemoArgs {
     /// Where the generated and downloaded files go [default: a temporary folder].
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
+    /// Do the relayer's step in the demo itself (relayer dev key) instead of waiting for a
+    /// running `twinshare-relayer` daemon.
+    #[arg(long)]
+    pub in_process_relayer: bool,
+    /// The relayer daemon's HTTP endpoint, checked before the sale ("" skips the check).
+    #[arg(
+        long,
+        default_value = "127.0.0.1:9464",
+        conflicts_with = "in_process_relayer"
+    )]
+    pub relayer_http: String,
+    /// How long to wait for the daemon's delivery after the re-key.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "60s", conflicts_with = "in_process_relayer")]
+    pub relayer_timeout: u64,
 }
 
 #[cfg(test)]
@@ -855,6 +872,15 @@ mod tests {
         };
         assert_eq!(d.size, 4 << 20);
         assert_eq!(d.channel, "welding");
+        assert!(!d.in_process_relayer);
+        assert_eq!(d.relayer_http, "127.0.0.1:9464");
+        assert_eq!(d.relayer_timeout, 60);
+        let cli = parse(&["demo", "--in-process-relayer"]).expect("demo");
+        let Command::Demo(d) = cli.command else {
+            panic!("not demo")
+        };
+        assert!(d.in_process_relayer);
+        assert!(parse(&["demo", "--in-process-relayer", "--relayer-timeout", "5s"]).is_err());
     }
 
     #[test]

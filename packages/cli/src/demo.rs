@@ -4,11 +4,14 @@
 //!
 //! Re-runnable on the same chain: parties, the provider listing and the channel are reused when
 //! they are already right; every run generates fresh data (so a fresh root, record, asset and
-//! sale). Until the relayer daemon exists, the relayer's step runs in process with the relayer's
-//! dev key ([`crate::relay`]).
+//! sale). The relayer's step is the running relayer daemon's (`twinshare-relayer run`, which
+//! `scripts/demo.sh` starts): the demo checks that it is healthy and serves the same relayer
+//! account, key, escrow and storage, then waits for its `ReportDelivery` on chain
+//! ([`crate::relayer_daemon`]). Without a daemon, `--in-process-relayer` runs that step in the
+//! demo itself with the relayer's dev key ([`crate::relay`]).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cosmwasm_std::{Decimal, HexBinary, Uint128};
 use serde::Serialize;
@@ -32,6 +35,7 @@ use crate::dev_accounts;
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::output::Console;
+use crate::relayer_daemon;
 use crate::sample;
 use crate::units::human_bytes;
 
@@ -50,6 +54,22 @@ pub struct DemoOptions {
     pub storage: StorageConfig,
     /// Lease duration when a lease is bought.
     pub lease_secs: u64,
+    /// Who re-encrypts and reports the delivery.
+    pub relayer: RelayerMode,
+}
+
+/// Who does the relayer's step (paper Section 4.6, Fig. 5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayerMode {
+    /// A running `twinshare-relayer` daemon. The demo first checks its HTTP endpoint at
+    /// `listen` (`None`: no check, e.g. a daemon without HTTP), then waits up to `timeout` for
+    /// its `ReportDelivery` on chain.
+    Daemon {
+        listen: Option<String>,
+        timeout: Duration,
+    },
+    /// The demo itself, with the relayer's dev key ([`crate::relay`]): no daemon needed.
+    InProcess,
 }
 
 /// One step of the run.
@@ -128,8 +148,11 @@ pub struct DemoSummary {
     pub expected_delta: Balances,
     /// The cw20 deltas are exactly the expected ones and the register tx paid exactly the fee.
     pub balances_ok: bool,
-    /// The relayer's step ran in process (false: a running relayer daemon delivered first).
+    /// The relayer's step ran in process (`--in-process-relayer`; false: the relayer daemon
+    /// delivered).
     pub relayer_in_process: bool,
+    /// From the inclusion of the `SubmitReKey` tx until the delivery was seen on chain.
+    pub delivery_ms: u64,
     pub steps: Vec<Step>,
     /// Every execute message sent, in order, with its gas.
     pub txs: Vec<TxInfo>,
@@ -363,6 +386,41 @@ pub async fn run_demo(
         setup.tx.into_iter().collect(),
     );
 
+    // 4.6's relayer: the daemon must be up and serve what the demo uses, else no delivery comes.
+    if let RelayerMode::Daemon {
+        listen: Some(listen),
+        ..
+    } = &options.relayer
+    {
+        let t = Instant::now();
+        let info = relayer_daemon::check(
+            listen,
+            relayer.address(),
+            &listing.relayer_pubkey.to_hex(),
+            &chain.network.contracts.escrow,
+            &storage_label,
+        )
+        .await?;
+        run.record(
+            "4.6",
+            "relayer daemon",
+            "relayer",
+            format!(
+                "healthy at {listen}: relays as {} with the listed key {}{}, reads {}",
+                info.relayer,
+                info.relayer_pubkey,
+                if info.dev_mnemonic {
+                    " (DEV-ONLY mnemonic)"
+                } else {
+                    ""
+                },
+                info.storage
+            ),
+            t,
+            vec![],
+        );
+    }
+
     // Channel (paper Fig. 2): alice and bob in `welding`.
     let t = Instant::now();
     let (channel_id, detail, txs) = ensure_channel(&chain, &alice, &bob, &options.channel).await?;
@@ -571,17 +629,21 @@ pub async fn run_demo(
         vec![granted.tx.clone()],
     );
 
-    // 4.6: the relayer (in process until the daemon exists).
+    // 4.6: the relayer re-encrypts the capsule and reports the delivery.
     let t = Instant::now();
-    // A relayer daemon watching the same relayer account may deliver first: then its delivery
-    // stands (the in-process step stores its cfrags under its own name, so it never clobbers
-    // the daemon's).
-    let (relayer_in_process, detail, txs) =
-        match crate::relay::relay_sale(&chain, &relayer, &op, sale_id).await {
+    let rekey_height = granted.tx.height;
+    let (relayer_in_process, delivery_ms, detail, txs) = match &options.relayer {
+        // A daemon watching the same relayer account may still deliver first: then its delivery
+        // stands (the in-process step stores its cfrags under its own name, never clobbering
+        // the daemon's).
+        RelayerMode::InProcess => match crate::relay::relay_sale(&chain, &relayer, &op, sale_id)
+            .await
+        {
             Ok(relayed) => (
                 true,
+                t.elapsed().as_millis() as u64,
                 format!(
-                    "kfrags opened and verified against alice's key on chain, capsule re-encrypted in {} ms, cfrags at {} (sha256 {}); done by the demo itself until the relayer daemon exists",
+                    "done IN PROCESS by the demo (--in-process-relayer, relayer dev key): kfrags opened and verified against alice's key on chain, capsule re-encrypted in {} ms, cfrags at {} (sha256 {})",
                     relayed.reencrypt_ms, relayed.cfrag_locator, relayed.cfrag_hash
                 ),
                 vec![relayed.tx],
@@ -591,15 +653,40 @@ pub async fn run_demo(
                 match (&now.cfrag_locator, now.status) {
                     (Some(locator), twinshare_types::escrow::SaleStatus::Delivered) => (
                         false,
+                        t.elapsed().as_millis() as u64,
                         format!(
-                            "delivered by a running relayer daemon (cfrags at {locator}); the in-process step stood down: {e}"
+                            "delivered by a running relayer daemon first (cfrags at {locator}); the in-process step stood down: {e}"
                         ),
                         vec![],
                     ),
                     _ => return Err(e),
                 }
             }
-        };
+        },
+        RelayerMode::Daemon { timeout, .. } => {
+            let d = relayer_daemon::wait_delivery(&chain, sale_id, rekey_height, *timeout).await?;
+            let ms = d.waited.as_millis() as u64;
+            let at =
+                d.tx.as_ref()
+                    .map(|tx| format!(" at height {} (SubmitReKey at {rekey_height})", tx.height))
+                    .unwrap_or_default();
+            (
+                false,
+                ms,
+                format!(
+                    "delivered by the relayer DAEMON {:.2} s after the SubmitReKey tx{at}: cfrags at {} (sha256 {})",
+                    ms as f64 / 1000.0,
+                    d.sale.cfrag_locator.as_deref().unwrap_or("-"),
+                    d.sale
+                        .cfrag_hash
+                        .as_ref()
+                        .map(|h| h.to_hex())
+                        .unwrap_or_else(|| "-".into())
+                ),
+                d.tx.into_iter().collect(),
+            )
+        }
+    };
     run.record(
         "4.6",
         "re-encrypt and deliver",
@@ -738,6 +825,7 @@ pub async fn run_demo(
         expected_delta: expected,
         balances_ok,
         relayer_in_process,
+        delivery_ms,
         steps: run.steps,
         txs,
         total_ms,

@@ -1,5 +1,6 @@
-//! The relayer's step for one sale, in process: what the relayer daemon (a later issue) will do
-//! for every sale. `demo` uses it with the relayer's dev key until the daemon exists.
+//! The relayer's step for one sale, in process: what the relayer daemon (`twinshare-relayer`)
+//! does for every sale. `demo --in-process-relayer` uses it with the relayer's dev key when no
+//! daemon runs; `twinshare relay` is the same for one sale.
 //!
 //! Open the sealed kfrags with the relayer key, verify them against the seller's verifying key
 //! FROM THE CHAIN (the manifest must carry the same key), the manifest's delegating key and the
