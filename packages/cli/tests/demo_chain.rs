@@ -47,7 +47,16 @@ fn the_demo_runs_the_papers_scenario_on_the_localnet() {
     );
 
     let out = twinshare(tmp.path())
-        .args(["demo", "--size", "1MiB", "--output", "json"])
+        // The daemon path is covered by tests/tests/sale_with_relayer_daemon.rs; here the demo
+        // relays in process so this test needs only the chain.
+        .args([
+            "demo",
+            "--size",
+            "1MiB",
+            "--in-process-relayer",
+            "--output",
+            "json",
+        ])
         .output()
         .expect("run twinshare demo");
     assert!(
