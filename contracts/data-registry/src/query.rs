@@ -4,7 +4,7 @@ use cosmwasm_std::{Deps, HexBinary, Order, StdError, StdResult};
 use cw_storage_plus::Bound;
 
 use twinshare_types::merkle::{verify, MerkleProof};
-use twinshare_types::pagination::page_limit;
+use twinshare_types::pagination::{page_ids, page_limit};
 
 use crate::msg::{
     Batch, BatchesResponse, Channel, Config, IsMemberResponse, MembersResponse, Party, Record,
@@ -75,12 +75,10 @@ pub fn record_by_hash(deps: Deps, hash: HexBinary) -> StdResult<Record> {
 }
 
 /// Loads the records whose ids an index yields.
-fn load_records(
-    deps: Deps,
-    ids: impl Iterator<Item = StdResult<u64>>,
-) -> StdResult<RecordsResponse> {
+fn load_records(deps: Deps, ids: Vec<u64>) -> StdResult<RecordsResponse> {
     let records = ids
-        .map(|id| RECORDS.load(deps.storage, id?))
+        .into_iter()
+        .map(|id| RECORDS.load(deps.storage, id))
         .collect::<StdResult<_>>()?;
     Ok(RecordsResponse { records })
 }
@@ -92,15 +90,12 @@ pub fn records_by_owner(
     limit: Option<u32>,
 ) -> StdResult<RecordsResponse> {
     let owner = deps.api.addr_validate(&owner)?;
-    let ids = RECORDS_BY_OWNER
-        .prefix(&owner)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit));
+    let ids = page_ids(
+        deps.storage,
+        RECORDS_BY_OWNER.prefix(&owner),
+        start_after,
+        limit,
+    )?;
     load_records(deps, ids)
 }
 
@@ -110,15 +105,12 @@ pub fn records_by_channel(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<RecordsResponse> {
-    let ids = RECORDS_BY_CHANNEL
-        .prefix(&channel)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit));
+    let ids = page_ids(
+        deps.storage,
+        RECORDS_BY_CHANNEL.prefix(&channel),
+        start_after,
+        limit,
+    )?;
     load_records(deps, ids)
 }
 
@@ -128,15 +120,12 @@ pub fn records_by_stream(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<RecordsResponse> {
-    let ids = RECORDS_BY_STREAM
-        .prefix(&stream)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit));
+    let ids = page_ids(
+        deps.storage,
+        RECORDS_BY_STREAM.prefix(&stream),
+        start_after,
+        limit,
+    )?;
     load_records(deps, ids)
 }
 
@@ -169,17 +158,15 @@ pub fn batches_by_channel(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<BatchesResponse> {
-    let batches = BATCHES_BY_CHANNEL
-        .prefix(&channel)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|id| BATCHES.load(deps.storage, id?))
-        .collect::<StdResult<_>>()?;
+    let batches = page_ids(
+        deps.storage,
+        BATCHES_BY_CHANNEL.prefix(&channel),
+        start_after,
+        limit,
+    )?
+    .into_iter()
+    .map(|id| BATCHES.load(deps.storage, id))
+    .collect::<StdResult<_>>()?;
     Ok(BatchesResponse { batches })
 }
 

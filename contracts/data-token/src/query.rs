@@ -1,6 +1,6 @@
 use cosmwasm_std::{Deps, Order, StdError, StdResult};
 use cw_storage_plus::{Bound, Map};
-use twinshare_types::pagination::page_limit;
+use twinshare_types::pagination::{page_ids, page_limit};
 
 use crate::execute::is_member;
 use crate::msg::{Asset, AssetsResponse, CanBuyResponse, CheckedOpenness};
@@ -27,17 +27,15 @@ pub fn assets_by_owner(
     limit: Option<u32>,
 ) -> StdResult<AssetsResponse> {
     let owner = deps.api.addr_validate(&owner)?;
-    let assets = ASSETS_BY_OWNER
-        .prefix(&owner)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|id| ASSETS.load(deps.storage, id?))
-        .collect::<StdResult<_>>()?;
+    let assets = page_ids(
+        deps.storage,
+        ASSETS_BY_OWNER.prefix(&owner),
+        start_after,
+        limit,
+    )?
+    .into_iter()
+    .map(|id| ASSETS.load(deps.storage, id))
+    .collect::<StdResult<_>>()?;
     Ok(AssetsResponse { assets })
 }
 

@@ -1,7 +1,7 @@
-use cosmwasm_std::{Addr, Deps, Order};
-use cw_storage_plus::{Bound, Map};
+use cosmwasm_std::{Addr, Deps};
+use cw_storage_plus::Map;
 use twinshare_types::denom::validate_addr;
-use twinshare_types::pagination::page_limit;
+use twinshare_types::pagination::page_ids;
 
 use crate::error::ContractError;
 use crate::msg::{Sale, SalesResponse};
@@ -51,16 +51,9 @@ fn sales_in(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<SalesResponse, ContractError> {
-    let sales = index
-        .prefix(address)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|id| -> Result<Sale, ContractError> { Ok(SALES.load(deps.storage, id?)?) })
+    let sales = page_ids(deps.storage, index.prefix(address), start_after, limit)?
+        .into_iter()
+        .map(|id| -> Result<Sale, ContractError> { Ok(SALES.load(deps.storage, id)?) })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SalesResponse { sales })
 }

@@ -4,7 +4,7 @@
 use cosmwasm_std::{Addr, Deps, Env, Order, StdError, StdResult};
 use cw_storage_plus::{Bound, Map};
 use twinshare_types::denom::validate_addr;
-use twinshare_types::pagination::page_limit;
+use twinshare_types::pagination::{page_ids, page_limit};
 
 use crate::lease::{cost, earned, is_active, refundable, withdrawable};
 use crate::msg::{
@@ -81,16 +81,9 @@ fn leases_in(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<LeasesResponse> {
-    let leases = index
-        .prefix(who)
-        .keys(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|id| LEASES.load(deps.storage, id?))
+    let leases = page_ids(deps.storage, index.prefix(who), start_after, limit)?
+        .into_iter()
+        .map(|id| LEASES.load(deps.storage, id))
         .collect::<StdResult<_>>()?;
     Ok(LeasesResponse { leases })
 }
