@@ -17,6 +17,10 @@ pub enum CryptoError {
     #[error("invalid {what}: {reason}")]
     InvalidEncoding { what: &'static str, reason: String },
 
+    /// A claim batch's signature does not verify under the sensor's key (or has a high S).
+    #[error("the signature does not verify under the sensor's key")]
+    BadSignature,
+
     /// Umbral or the AEAD refused to encrypt (only on absurd input sizes) or the OS RNG failed.
     #[error("encryption failed: {reason}")]
     Encryption { reason: String },

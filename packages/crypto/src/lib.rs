@@ -12,12 +12,14 @@
 //! - [`manifest`]: the JSON manifest, its builder and reader, Merkle root and proofs.
 //! - [`sharing`]: kfrags, sealing them to the relayer, re-encryption, cfrag checks.
 
+pub mod claims;
 pub mod envelope;
 pub mod error;
 pub mod keys;
 pub mod manifest;
 pub mod sharing;
 
+pub use claims::{verify_digest, SensorKey};
 pub use envelope::{
     decrypt_fragment, encrypt_fragment, DataKey, Envelope, EnvelopeId, SealedFragment,
 };

@@ -5,6 +5,7 @@
 pub mod denom;
 pub mod error;
 pub mod merkle;
+pub mod claims;
 pub mod pagination;
 pub mod umbral;
 
