@@ -266,6 +266,25 @@ pub enum Command {
     /// Benchmarks of the paper's evaluation on this chain (prints figures, asserts nothing).
     #[command(subcommand)]
     Bench(BenchCommand),
+
+    /// The sampling-rate market of the paper's Section 5 (no chain needed): which rate each
+    /// seller should choose for a buyer's budget (Nash equilibrium), against uniform pricing.
+    ///
+    /// A buyer with budget B pays sellers in proportion to the satisfaction
+    /// xi(r) = beta1 + beta2 log10(1 + r) their data gives; each seller picks its sampling rate r
+    /// to maximize U = xi(r) / sum_k xi(r_k) * B - eps (alpha1 r + alpha2), keeping its energy
+    /// cost within [C_eMin, C_eMax], r at most its raw rate R_j, and U at least U_min (or it does
+    /// not take part).
+    ///
+    /// Examples:
+    ///   twinshare market simulate                     # Section 6.2, files in ./market-results/
+    ///   twinshare market simulate --prices 15,17 --reference-price 15 --out-dir /tmp/run
+    ///   twinshare market simulate --params-file market.toml --output json
+    ///   twinshare market solve --budget 200 --raw-rates 100,200,1000,500,800,300,600
+    ///   twinshare market solve --budget 300 --raw-rates 100,200,1000 --price 16
+    ///   echo '{"budget": 200, "raw_rates": [100, 200]}' | twinshare market solve --input - --output json
+    #[command(subcommand, verbatim_doc_comment)]
+    Market(twinshare_market::command::MarketCommand),
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,6 +25,10 @@ pub enum Error {
     #[error(transparent)]
     Keystore(#[from] KeystoreError),
 
+    /// `twinshare market`: bad parameters or files.
+    #[error(transparent)]
+    Market(#[from] twinshare_market::command::CommandError),
+
     #[error(transparent)]
     Config(#[from] ConfigError),
 

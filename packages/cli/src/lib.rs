@@ -136,7 +136,17 @@ pub async fn run(cli: &cli::Cli) -> Result<Outcome> {
         Command::Relay(args) => relay_command(&ctx, args.sale_id).await,
         Command::Demo(args) => demo_command(&ctx, args).await,
         Command::Bench(b) => bench::run(&ctx, b).await,
+        Command::Market(m) => market_command(m),
     }
+}
+
+/// The market model needs no chain, keys or storage.
+fn market_command(command: &twinshare_market::command::MarketCommand) -> Result<Outcome> {
+    let report = twinshare_market::command::execute(command).map_err(Error::Market)?;
+    Ok(Outcome {
+        json: report.json,
+        text: report.text,
+    })
 }
 
 async fn relay_command(ctx: &Context, sale_id: u64) -> Result<Outcome> {

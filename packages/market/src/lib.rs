@@ -10,6 +10,7 @@
 //! - [`simulate`]: Section 6.2 over `n = 1..15` sellers, `results.csv`, and the check of the
 //!   section's claims.
 //! - [`plot`]: Figs. 9-12 as SVG.
+//! - [`command`]: `twinshare market simulate|solve` (arguments, reports).
 //!
 //! ```
 //! use twinshare_market::{solve_equilibrium, Instance, Params, SolverOptions};
@@ -28,6 +29,7 @@
 //! # Ok::<(), twinshare_market::MarketError>(())
 //! ```
 
+pub mod command;
 pub mod equilibrium;
 pub mod error;
 pub mod model;

@@ -1,10 +1,18 @@
-//! The `twinshare-market` binary: files, JSON, configuration and error messages.
+//! `twinshare market`: files, JSON, configuration and error messages.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_twinshare-market"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_twinshare"));
+    // No chain, keys or config file are involved: an empty home proves it.
+    c.env(
+        "TWINSHARE_HOME",
+        std::env::temp_dir().join("twinshare-market-test-home"),
+    )
+    .env_remove("TWINSHARE_CONFIG")
+    .arg("market");
+    c
 }
 
 fn run(args: &[&str]) -> Output {
@@ -85,7 +93,7 @@ fn simulate_takes_flags_and_a_toml_file() {
     let out = dir.path().join("out");
     let o = run(&[
         "simulate",
-        "--config",
+        "--params-file",
         config.to_str().unwrap(),
         "--max-sellers",
         "3",
@@ -107,7 +115,7 @@ fn simulate_takes_flags_and_a_toml_file() {
     // A flag beats the file.
     let o = run(&[
         "simulate",
-        "--config",
+        "--params-file",
         config.to_str().unwrap(),
         "--budgets",
         "300",
@@ -123,7 +131,7 @@ fn simulate_takes_flags_and_a_toml_file() {
     std::fs::write(&config, "budget = [250]\n").unwrap();
     let o = run(&[
         "simulate",
-        "--config",
+        "--params-file",
         config.to_str().unwrap(),
         "--out-dir",
         out.to_str().unwrap(),

@@ -1,63 +1,88 @@
-//! `twinshare-market`: the sampling-rate market of the paper's Section 5 from the command line
-//! (later `twinshare market`).
+//! The market's command line (`twinshare market`): clap arguments for `simulate` (paper Section
+//! 6.2, with TOML overrides) and `solve` (one market, from flags or JSON), and what each
+//! returns: a JSON document for scripts and a text report for people. The `twinshare` CLI
+//! prints one or the other.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
-use twinshare_market::plot::draw_figures;
-use twinshare_market::simulate::{
+use crate::plot::draw_figures;
+use crate::simulate::{
     run, write_results_csv, write_summary_csv, Algorithm, MarketSummary, Simulation,
     SimulationConfig, DEFAULT_BUYER_VALUE,
 };
-use twinshare_market::{
-    equilibrium_welfare, solve_equilibrium, solve_ups, ups_welfare, Equilibrium, Instance, Params,
-    Participation, SolverOptions, UpsOutcome, UpsParticipation, Welfare,
+use crate::{
+    equilibrium_welfare, solve_equilibrium, solve_ups, ups_welfare, Equilibrium, Instance,
+    MarketError, Params, Participation, SolverOptions, UpsOutcome, UpsParticipation, Welfare,
 };
 
-/// Optimal sampling rates for sellers of digital twin data (paper Section 5).
-///
-/// A buyer with budget B pays sellers in proportion to the satisfaction xi(r) = beta1 + beta2
-/// log10(1 + r) their data gives; each seller picks its sampling rate r to maximize
-/// U = xi(r) / sum_k xi(r_k) * B - eps (alpha1 r + alpha2), keeping its energy cost
-/// eps (alpha1 r + alpha2) within [C_eMin, C_eMax], r at most its raw rate R_j, and U at least
-/// U_min (or it does not take part). `solve` finds the Nash equilibrium of one market (and the
-/// uniform pricing baseline, UPS, at a price p per unit of satisfaction); `simulate` reruns the
-/// paper's Section 6.2 and draws its Figs. 9-12.
-#[derive(Debug, Parser)]
-#[command(
-    name = "twinshare-market",
-    version,
-    after_help = "Examples:
-  twinshare-market simulate                          # Section 6.2, files in ./market-results/
-  twinshare-market simulate --prices 15,17 --reference-price 15 --out-dir /tmp/run
-  twinshare-market simulate --config market.toml --output json
-  twinshare-market solve --budget 200 --raw-rates 100,200,1000,500,800,300,600
-  twinshare-market solve --budget 300 --raw-rates 100,200,1000 --price 16
-  echo '{\"budget\": 200, \"raw_rates\": [100, 200]}' | twinshare-market solve --input - --output json"
-)]
-struct Cli {
-    /// How to print the result: a readable report or one JSON document.
-    #[arg(long, value_enum, default_value_t = Output::Text, global = true)]
-    output: Output,
-
-    #[command(subcommand)]
-    command: Command,
+/// Appends a line to a report (a `String` cannot fail to take it).
+macro_rules! outln {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Text,
-    Json,
+/// What a market command returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The whole result, for `--output json`.
+    pub json: serde_json::Value,
+    /// The readable report.
+    pub text: String,
+}
+
+/// Why a market command failed, in words that say what to fix.
+#[derive(Debug, Error)]
+pub enum CommandError {
+    #[error("reading {what} {}: {source}", path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("writing {what} {}: {source}", path.display())]
+    Write {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("parsing {what}: {reason}")]
+    Parse { what: String, reason: String },
+    #[error("{0}")]
+    Input(String),
+    #[error("invalid {what}: {source}")]
+    Invalid {
+        what: &'static str,
+        source: MarketError,
+    },
+    #[error(transparent)]
+    Market(#[from] MarketError),
+    #[error("the report as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T> = std::result::Result<T, CommandError>;
+
+/// Runs one market command.
+pub fn execute(command: &MarketCommand) -> Result<Report> {
+    match command {
+        MarketCommand::Simulate(args) => simulate(args),
+        MarketCommand::Solve(args) => solve(args),
+    }
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum MarketCommand {
     /// Rerun the simulation of Section 6.2: markets of 1..N sellers (the first n raw rates),
     /// the equilibrium at each budget and UPS at each budget and price.
     ///
@@ -70,8 +95,8 @@ enum Command {
     /// eps 1, C_eMin 10, C_eMax 20, U_min 1, R = 100, 200, 1000, 500, 800, 300, 600, 700,
     /// 400, 900, 750, 250, 450, 650, 150, budgets 200, 300, 400). The paper does not give its
     /// UPS prices; the defaults 14, 16, 18 span the prices at which UPS sellers can take part.
-    /// Precedence: flag, then --config file, then default.
-    #[command(after_help = "A --config file is TOML; every key is optional:
+    /// Precedence: flag, then --params-file, then default.
+    #[command(after_help = "A --params-file is TOML; every key is optional:
   raw_rates = [100, 200, 1000]
   budgets = [200, 300, 400]
   prices = [14, 16, 18]
@@ -111,7 +136,7 @@ The JSON of a library Instance ({\"params\": {...}, \"budget\": ..., \"raw_rates
 
 /// The model's constants; each overrides the file and the paper's default.
 #[derive(Debug, Clone, Default, Args)]
-struct ModelArgs {
+pub struct ModelArgs {
     /// beta1, satisfaction at rate 0 [default: 0.7]
     #[arg(long, allow_negative_numbers = true)]
     beta1: Option<f64>,
@@ -126,81 +151,81 @@ struct ModelArgs {
     alpha2: Option<f64>,
     /// eps, price of one unit of electricity [default: 1]
     #[arg(long, allow_negative_numbers = true)]
-    eps: Option<f64>,
+    pub eps: Option<f64>,
     /// C_eMin, least energy cost per unit time [default: 10]
     #[arg(long, allow_negative_numbers = true)]
-    ce_min: Option<f64>,
+    pub ce_min: Option<f64>,
     /// C_eMax, greatest energy cost per unit time [default: 20]
     #[arg(long, allow_negative_numbers = true)]
-    ce_max: Option<f64>,
+    pub ce_max: Option<f64>,
     /// U_min, the least utility for which a seller takes part [default: 1]
     #[arg(long, allow_negative_numbers = true)]
-    u_min: Option<f64>,
+    pub u_min: Option<f64>,
 }
 
 /// Iteration control.
 #[derive(Debug, Clone, Default, Args)]
-struct SolverArgs {
+pub struct SolverArgs {
     /// Stop when no rate moves by more than this between sweeps [default: 1e-9]
     #[arg(long, allow_negative_numbers = true)]
-    tolerance: Option<f64>,
+    pub tolerance: Option<f64>,
     /// Give up (and say so) after this many sweeps [default: 10000]
     #[arg(long)]
-    max_sweeps: Option<usize>,
+    pub max_sweeps: Option<usize>,
 }
 
 #[derive(Debug, Args)]
-struct SimulateArgs {
+pub struct SimulateArgs {
     #[command(flatten)]
-    model: ModelArgs,
+    pub model: ModelArgs,
     #[command(flatten)]
-    solver: SolverArgs,
+    pub solver: SolverArgs,
     /// Raw sampling rates R, comma-separated; the market with n sellers takes the first n
     /// [default: the paper's 15]
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    raw_rates: Option<Vec<f64>>,
+    pub raw_rates: Option<Vec<f64>>,
     /// Simulate markets of 1..N sellers [default: the number of raw rates]
     #[arg(long)]
-    max_sellers: Option<usize>,
+    pub max_sellers: Option<usize>,
     /// Buyer budgets B, comma-separated [default: 200,300,400]
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    budgets: Option<Vec<f64>>,
+    pub budgets: Option<Vec<f64>>,
     /// UPS prices per unit of satisfaction, comma-separated [default: 14,16,18]
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    prices: Option<Vec<f64>>,
+    pub prices: Option<Vec<f64>>,
     /// The budget at which Figs. 9 and 11 compare prices [default: the first budget]
     #[arg(long, allow_negative_numbers = true)]
-    reference_budget: Option<f64>,
+    pub reference_budget: Option<f64>,
     /// The price at which Figs. 10 and 12 compare budgets [default: the middle price]
     #[arg(long, allow_negative_numbers = true)]
-    reference_price: Option<f64>,
+    pub reference_price: Option<f64>,
     /// What one unit of satisfaction is worth to the buyer, for the total social benefit
     /// [default: 20]
     #[arg(long, allow_negative_numbers = true)]
-    buyer_value: Option<f64>,
+    pub buyer_value: Option<f64>,
     /// A TOML file with any of the parameters (see below)
     #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub params_file: Option<PathBuf>,
     /// Where to write results.csv, summary.csv and the figures [default: ./market-results]
     #[arg(long, value_name = "DIR")]
-    out_dir: Option<PathBuf>,
+    pub out_dir: Option<PathBuf>,
     /// Write the CSV files only
     #[arg(long)]
-    no_plots: bool,
+    pub no_plots: bool,
 }
 
 #[derive(Debug, Args)]
-struct SolveArgs {
+pub struct SolveArgs {
     #[command(flatten)]
-    model: ModelArgs,
+    pub model: ModelArgs,
     #[command(flatten)]
-    solver: SolverArgs,
+    pub solver: SolverArgs,
     /// The buyer's budget B (required here or in --input)
     #[arg(long, allow_negative_numbers = true)]
-    budget: Option<f64>,
+    pub budget: Option<f64>,
     /// The sellers' raw sampling rates R, comma-separated (required here or in --input)
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
-    raw_rates: Option<Vec<f64>>,
+    pub raw_rates: Option<Vec<f64>>,
     /// Also solve UPS at these prices per unit of satisfaction, comma-separated
     #[arg(
         long = "price",
@@ -208,14 +233,14 @@ struct SolveArgs {
         value_delimiter = ',',
         allow_negative_numbers = true
     )]
-    prices: Option<Vec<f64>>,
+    pub prices: Option<Vec<f64>>,
     /// Value of one unit of satisfaction to the buyer, for the total social benefit
     /// [default: 20]
     #[arg(long, allow_negative_numbers = true)]
-    buyer_value: Option<f64>,
+    pub buyer_value: Option<f64>,
     /// A JSON file with the instance (see below); - reads standard input
     #[arg(long, value_name = "FILE")]
-    input: Option<PathBuf>,
+    pub input: Option<PathBuf>,
 }
 
 /// The optional model constants of a file.
@@ -239,7 +264,7 @@ struct SolverFile {
     max_sweeps: Option<usize>,
 }
 
-/// `simulate --config`.
+/// `simulate --params-file` (not `--config`: that names the CLI's own config file).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SimulateFile {
@@ -291,21 +316,6 @@ fn solver_from(flags: &SolverArgs, file: Option<&SolverFile>) -> SolverOptions {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Simulate(args) => simulate(args, cli.output),
-        Command::Solve(args) => solve(args, cli.output),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// Fixed notation for ordinary magnitudes, scientific for huge or tiny ones.
 fn num(v: f64) -> String {
     if v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-4) {
@@ -315,13 +325,18 @@ fn num(v: f64) -> String {
     }
 }
 
-fn simulate(args: SimulateArgs, output: Output) -> Result<()> {
-    let file: SimulateFile = match &args.config {
+fn simulate(args: &SimulateArgs) -> Result<Report> {
+    let file: SimulateFile = match &args.params_file {
         Some(path) => {
-            let text = fs::read_to_string(path)
-                .with_context(|| format!("reading the config file {}", path.display()))?;
-            toml::from_str(&text)
-                .with_context(|| format!("parsing the config file {}", path.display()))?
+            let text = fs::read_to_string(path).map_err(|source| CommandError::Read {
+                what: "the parameters file",
+                path: path.clone(),
+                source,
+            })?;
+            toml::from_str(&text).map_err(|e| CommandError::Parse {
+                what: format!("the parameters file {}", path.display()),
+                reason: e.to_string(),
+            })?
         }
         None => SimulateFile::default(),
     };
@@ -372,9 +387,15 @@ fn simulate(args: SimulateArgs, output: Output) -> Result<()> {
         .or(file.out_dir.clone())
         .unwrap_or_else(|| PathBuf::from("market-results"));
 
-    let sim = run(&config).context("invalid simulation parameters")?;
-    fs::create_dir_all(&out_dir)
-        .with_context(|| format!("creating the output directory {}", out_dir.display()))?;
+    let sim = run(&config).map_err(|e| CommandError::Invalid {
+        what: "simulation parameters",
+        source: e,
+    })?;
+    fs::create_dir_all(&out_dir).map_err(|source| CommandError::Write {
+        what: "the output directory",
+        path: out_dir.clone(),
+        source,
+    })?;
     let mut files = vec![out_dir.join("results.csv"), out_dir.join("summary.csv")];
     write_results_csv(&sim, &files[0])?;
     write_summary_csv(&sim, &files[1])?;
@@ -382,28 +403,27 @@ fn simulate(args: SimulateArgs, output: Output) -> Result<()> {
         files.extend(draw_figures(&sim, &out_dir)?);
     }
 
-    match output {
-        Output::Json => {
-            #[derive(Serialize)]
-            struct Report<'a> {
-                out_dir: &'a Path,
-                files: &'a [PathBuf],
-                config: &'a SimulationConfig,
-                markets: &'a [MarketSummary],
-                claims: &'a [twinshare_market::ClaimCheck],
-            }
-            let report = Report {
-                out_dir: &out_dir,
-                files: &files,
-                config: &sim.config,
-                markets: &sim.markets,
-                claims: &sim.claims,
-            };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+    let json = {
+        #[derive(Serialize)]
+        struct Summary<'a> {
+            out_dir: &'a Path,
+            files: &'a [PathBuf],
+            config: &'a SimulationConfig,
+            markets: &'a [MarketSummary],
+            claims: &'a [crate::ClaimCheck],
         }
-        Output::Text => print_simulation(&sim, &files),
-    }
-    Ok(())
+        let report = Summary {
+            out_dir: &out_dir,
+            files: &files,
+            config: &sim.config,
+            markets: &sim.markets,
+            claims: &sim.claims,
+        };
+        serde_json::to_value(&report)?
+    };
+    let mut text = String::new();
+    print_simulation(&mut text, &sim, &files);
+    Ok(Report { json, text })
 }
 
 fn fmt_opt(v: Option<f64>, width: usize) -> String {
@@ -413,22 +433,27 @@ fn fmt_opt(v: Option<f64>, width: usize) -> String {
     }
 }
 
-fn print_simulation(sim: &Simulation, files: &[PathBuf]) {
+fn print_simulation(out: &mut String, sim: &Simulation, files: &[PathBuf]) {
     let c = &sim.config;
-    println!(
+    outln!(
+        out,
         "Section 6.2 simulation: n = 1..{} sellers, budgets {:?}, UPS prices {:?}, buyer value {}",
-        c.max_sellers, c.budgets, c.prices, c.buyer_value
+        c.max_sellers,
+        c.budgets,
+        c.prices,
+        c.buyer_value
     );
     let not_converged = sim.markets.iter().filter(|m| !m.converged).count();
     if not_converged > 0 {
-        println!(
+        outln!(
+            out,
             "WARNING: {not_converged} equilibria did not converge within {} sweeps",
             c.solver.max_sweeps
         );
     }
     for &b in &c.budgets {
-        println!();
-        println!("Budget {b}: mean rate / mean profit over participating sellers (participants), total social benefit");
+        outln!(out);
+        outln!(out, "Budget {b}: mean rate / mean profit over participating sellers (participants), total social benefit");
         let mut header = format!(
             "{:>3} | {:>8} {:>8} {:>3} {:>9}",
             "n", "NE rate", "profit", "in", "welfare"
@@ -442,7 +467,7 @@ fn print_simulation(sim: &Simulation, files: &[PathBuf]) {
                 "welfare"
             ));
         }
-        println!("{header}");
+        outln!(out, "{header}");
         for n in 1..=c.max_sellers {
             let mut line = String::new();
             if let Some(m) = sim.market(Algorithm::Ne, b, None, n) {
@@ -465,48 +490,61 @@ fn print_simulation(sim: &Simulation, files: &[PathBuf]) {
                     ));
                 }
             }
-            println!("{line}");
+            outln!(out, "{line}");
         }
     }
-    println!();
-    println!("Claims of Section 6.2:");
+    outln!(out);
+    outln!(out, "Claims of Section 6.2:");
     for claim in &sim.claims {
-        println!("- [{}] {}", claim.verdict.as_str(), claim.claim);
-        println!("  test: {}", claim.test);
+        outln!(out, "- [{}] {}", claim.verdict.as_str(), claim.claim);
+        outln!(out, "  test: {}", claim.test);
         for e in &claim.evidence {
-            println!("    {e}");
+            outln!(out, "    {e}");
         }
     }
-    println!();
-    println!("Wrote:");
+    outln!(out);
+    outln!(out, "Wrote:");
     for f in files {
-        println!("  {}", f.display());
+        outln!(out, "  {}", f.display());
     }
 }
 
-fn solve(args: SolveArgs, output: Output) -> Result<()> {
+fn solve(args: &SolveArgs) -> Result<Report> {
     let file: SolveFile = match &args.input {
         Some(path) => {
             let text = if path.as_os_str() == "-" {
                 let mut s = String::new();
                 std::io::stdin()
                     .read_to_string(&mut s)
-                    .context("reading the instance from standard input")?;
+                    .map_err(|source| CommandError::Read {
+                        what: "the instance from",
+                        path: PathBuf::from("standard input"),
+                        source,
+                    })?;
                 s
             } else {
-                fs::read_to_string(path)
-                    .with_context(|| format!("reading the input file {}", path.display()))?
+                fs::read_to_string(path).map_err(|source| CommandError::Read {
+                    what: "the input file",
+                    path: path.clone(),
+                    source,
+                })?
             };
-            serde_json::from_str(&text)
-                .with_context(|| format!("parsing the instance JSON from {}", path.display()))?
+            serde_json::from_str(&text).map_err(|e| CommandError::Parse {
+                what: format!("the instance JSON from {}", path.display()),
+                reason: e.to_string(),
+            })?
         }
         None => SolveFile::default(),
     };
     let Some(budget) = args.budget.or(file.budget) else {
-        bail!("no budget: give --budget B (or \"budget\" in the --input JSON)");
+        return Err(CommandError::Input(format!(
+            "no budget: give --budget B (or \"budget\" in the --input JSON)"
+        )));
     };
     let Some(raw_rates) = args.raw_rates.clone().or(file.raw_rates.clone()) else {
-        bail!("no sellers: give --raw-rates R1,R2,... (or \"raw_rates\" in the --input JSON)");
+        return Err(CommandError::Input(format!(
+            "no sellers: give --raw-rates R1,R2,... (or \"raw_rates\" in the --input JSON)"
+        )));
     };
     let instance = Instance {
         params: params_from(&args.model, file.params.as_ref()),
@@ -519,7 +557,9 @@ fn solve(args: SolveArgs, output: Output) -> Result<()> {
         .or(file.buyer_value)
         .unwrap_or(DEFAULT_BUYER_VALUE);
     if !buyer_value.is_finite() {
-        bail!("--buyer-value must be a finite number, got {buyer_value}");
+        return Err(CommandError::Input(format!(
+            "--buyer-value must be a finite number, got {buyer_value}"
+        )));
     }
     let prices = args
         .prices
@@ -527,55 +567,59 @@ fn solve(args: SolveArgs, output: Output) -> Result<()> {
         .or(file.prices.clone())
         .unwrap_or_default();
 
-    let eq = solve_equilibrium(&instance, &options).context("invalid instance")?;
+    let eq = solve_equilibrium(&instance, &options).map_err(|e| CommandError::Invalid {
+        what: "instance",
+        source: e,
+    })?;
     let eq_welfare = equilibrium_welfare(&eq, budget, buyer_value);
     let mut ups = Vec::new();
     for &p in &prices {
-        let outcome = solve_ups(&instance, p).context("invalid UPS price")?;
+        let outcome = solve_ups(&instance, p).map_err(|e| CommandError::Invalid {
+            what: "UPS price",
+            source: e,
+        })?;
         let w = ups_welfare(&outcome, buyer_value);
         ups.push((outcome, w));
     }
 
-    match output {
-        Output::Json => {
-            #[derive(Serialize)]
-            struct UpsReport<'a> {
-                #[serde(flatten)]
-                outcome: &'a UpsOutcome,
-                welfare: &'a Welfare,
-            }
-            #[derive(Serialize)]
-            struct Report<'a> {
-                instance: &'a Instance,
-                solver: &'a SolverOptions,
-                equilibrium: &'a Equilibrium,
-                equilibrium_welfare: &'a Welfare,
-                ups: Vec<UpsReport<'a>>,
-            }
-            let report = Report {
-                instance: &instance,
-                solver: &options,
-                equilibrium: &eq,
-                equilibrium_welfare: &eq_welfare,
-                ups: ups
-                    .iter()
-                    .map(|(outcome, welfare)| UpsReport { outcome, welfare })
-                    .collect(),
-            };
-            println!("{}", serde_json::to_string_pretty(&report)?);
+    let json = {
+        #[derive(Serialize)]
+        struct UpsReport<'a> {
+            #[serde(flatten)]
+            outcome: &'a UpsOutcome,
+            welfare: &'a Welfare,
         }
-        Output::Text => {
-            print_equilibrium(&instance, &eq, &eq_welfare);
-            for (outcome, w) in &ups {
-                print_ups(outcome, w);
-            }
+        #[derive(Serialize)]
+        struct Solution<'a> {
+            instance: &'a Instance,
+            solver: &'a SolverOptions,
+            equilibrium: &'a Equilibrium,
+            equilibrium_welfare: &'a Welfare,
+            ups: Vec<UpsReport<'a>>,
         }
+        let report = Solution {
+            instance: &instance,
+            solver: &options,
+            equilibrium: &eq,
+            equilibrium_welfare: &eq_welfare,
+            ups: ups
+                .iter()
+                .map(|(outcome, welfare)| UpsReport { outcome, welfare })
+                .collect(),
+        };
+        serde_json::to_value(&report)?
+    };
+    let mut text = String::new();
+    print_equilibrium(&mut text, &instance, &eq, &eq_welfare);
+    for (outcome, w) in &ups {
+        print_ups(&mut text, outcome, w);
     }
-    Ok(())
+    Ok(Report { json, text })
 }
 
-fn print_equilibrium(instance: &Instance, eq: &Equilibrium, w: &Welfare) {
-    println!(
+fn print_equilibrium(out: &mut String, instance: &Instance, eq: &Equilibrium, w: &Welfare) {
+    outln!(
+        out,
         "Nash equilibrium, budget {}: {} after {} sweeps in {} participation rounds (last largest rate change {:.3e}); {} of {} sellers take part",
         instance.budget,
         if eq.converged { "converged" } else { "DID NOT CONVERGE" },
@@ -585,15 +629,23 @@ fn print_equilibrium(instance: &Instance, eq: &Equilibrium, w: &Welfare) {
         eq.participants,
         eq.sellers.len()
     );
-    println!(
+    outln!(
+        out,
         "{:>6} {:>9} {:>11} {:>10} {:>12} {:>12}  {:<13} multipliers",
-        "seller", "raw rate", "rate", "utility", "satisfaction", "dU/dr", "bound"
+        "seller",
+        "raw rate",
+        "rate",
+        "utility",
+        "satisfaction",
+        "dU/dr",
+        "bound"
     );
     for s in &eq.sellers {
         match s.participation {
             Participation::Participates => {
                 let m = s.multipliers.unwrap_or_default();
-                println!(
+                outln!(
+        out,
                     "{:>6} {:>9} {:>11.4} {:>10.4} {:>12.6} {:>12.3e}  {:<13} mu1={:.4} mu2={:.4} mu3={:.4} R={:.4e} r>=0={:.4e}",
                     s.index + 1,
                     s.raw_rate,
@@ -612,7 +664,8 @@ fn print_equilibrium(instance: &Instance, eq: &Equilibrium, w: &Welfare) {
             Participation::BelowMinimumUtility {
                 best_rate,
                 best_utility,
-            } => println!(
+            } => outln!(
+        out,
                 "{:>6} {:>9} does not take part: its best rate {best_rate:.4} would earn {best_utility:.4} < U_min {}",
                 s.index + 1,
                 s.raw_rate,
@@ -621,24 +674,27 @@ fn print_equilibrium(instance: &Instance, eq: &Equilibrium, w: &Welfare) {
             Participation::EntryBlocked {
                 best_rate,
                 best_utility,
-            } => println!(
+            } => outln!(
+        out,
                 "{:>6} {:>9} does not take part: it would earn {best_utility:.4} at rate {best_rate:.4} against the current rates, but after everyone re-optimizes its entry leaves a seller below U_min",
                 s.index + 1,
                 s.raw_rate,
             ),
-            Participation::NoFeasibleRate => println!(
+            Participation::NoFeasibleRate => outln!(
+        out,
                 "{:>6} {:>9} does not take part: no rate up to R meets the energy constraint",
                 s.index + 1,
                 s.raw_rate
             ),
         }
     }
-    print_welfare(w);
+    print_welfare(out, w);
 }
 
-fn print_ups(u: &UpsOutcome, w: &Welfare) {
-    println!();
-    println!(
+fn print_ups(out: &mut String, u: &UpsOutcome, w: &Welfare) {
+    outln!(out);
+    outln!(
+        out,
         "UPS at price {} per unit of satisfaction, budget {} over {} sellers: rate cap xi^-1(B/(n p)) = {}, unconstrained optimum {}; {} take part",
         u.price,
         u.budget,
@@ -647,13 +703,19 @@ fn print_ups(u: &UpsOutcome, w: &Welfare) {
         num(u.unconstrained_rate),
         u.participants
     );
-    println!(
+    outln!(
+        out,
         "{:>6} {:>9} {:>11} {:>10} {:>12}  bound",
-        "seller", "raw rate", "rate", "utility", "satisfaction"
+        "seller",
+        "raw rate",
+        "rate",
+        "utility",
+        "satisfaction"
     );
     for s in &u.sellers {
         match s.participation {
-            UpsParticipation::Participates => println!(
+            UpsParticipation::Participates => outln!(
+        out,
                 "{:>6} {:>9} {:>11.4} {:>10.4} {:>12.6}  {:<13}",
                 s.index + 1,
                 s.raw_rate,
@@ -665,28 +727,32 @@ fn print_ups(u: &UpsOutcome, w: &Welfare) {
             UpsParticipation::BelowMinimumUtility {
                 best_rate,
                 best_utility,
-            } => println!(
+            } => outln!(
+        out,
                 "{:>6} {:>9} does not take part: its best rate {best_rate:.4} would earn {best_utility:.4} < U_min",
                 s.index + 1,
                 s.raw_rate
             ),
-            UpsParticipation::BudgetShareTooSmall { cap_rate } => println!(
+            UpsParticipation::BudgetShareTooSmall { cap_rate } => outln!(
+        out,
                 "{:>6} {:>9} does not take part: the budget share buys only rate {cap_rate:.4}, below the least feasible rate",
                 s.index + 1,
                 s.raw_rate
             ),
-            UpsParticipation::NoFeasibleRate => println!(
+            UpsParticipation::NoFeasibleRate => outln!(
+        out,
                 "{:>6} {:>9} does not take part: no rate up to R meets the energy constraint",
                 s.index + 1,
                 s.raw_rate
             ),
         }
     }
-    print_welfare(w);
+    print_welfare(out, w);
 }
 
-fn print_welfare(w: &Welfare) {
-    println!(
+fn print_welfare(out: &mut String, w: &Welfare) {
+    outln!(
+        out,
         "total social benefit {:.4} = sellers {:.4} + buyer {:.4} ({} x satisfaction {:.4} - payment {:.4})",
         w.total, w.sellers_utility, w.buyer_benefit, w.buyer_value, w.satisfaction, w.payment
     );
