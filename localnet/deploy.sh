@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Deploys TwinShare's contracts on the running localnet, wired as packages/testing's `Suite::new`
-# wires them: stores payment-token (cw20-base), storage-payment, data-registry, data-token and
-# escrow, instantiates them in that order, and writes localnet/deployment.json (chain, endpoints,
-# accounts, code ids, addresses, checksums, gas, height). Builds the artifacts first
+# wires them: stores payment-token (cw20-base), storage-payment, data-registry, data-token, escrow
+# and payment-channel, instantiates them in that order, makes the dev account `relayer` (the
+# anchoring daemon) an anchorer of data-registry, and writes localnet/deployment.json (chain,
+# endpoints, accounts, code ids, addresses, checksums, gas, height). Builds the artifacts first
 # (scripts/build-wasm.sh) when they are missing or older than the contract sources.
 #
 # Idempotent: when deployment.json describes contracts that exist on the running chain with the
@@ -56,8 +57,8 @@ addr_of() { "$WASMD" keys show "$1" -a "${KEYS[@]}"; }
 q() { "$WASMD" q "$@" --node "$RPC" --output json; }
 
 # ---------------------------------------------------------------- artifacts
-# Order of store and instantiate, as in Suite::new (code ids 1..5 on a fresh chain).
-CONTRACTS=(payment-token storage-payment data-registry data-token escrow)
+# Order of store and instantiate, as in Suite::new (code ids 1..6 on a fresh chain).
+CONTRACTS=(payment-token storage-payment data-registry data-token escrow payment-channel)
 ART="$REPO_DIR/artifacts"
 stale=""
 for c in "${CONTRACTS[@]}"; do [ -f "$ART/$c.wasm" ] || stale="artifacts/$c.wasm is missing"; done
@@ -185,7 +186,21 @@ MSG[escrow]="$(jq -nc --arg dt "${CONTRACT[data-token]}" --arg sp "${CONTRACT[st
     rekey_timeout_secs: 600, delivery_timeout_secs: 600, dispute_window_secs: 3600,
     max_kfrags_bytes: null}')"
 instantiate escrow
+# Channels may close after 10 s at the least on the localnet, so tests of the close path are quick.
+MSG[payment-channel]="$(jq -nc --arg reg "${CONTRACT[data-registry]}" --arg tok "${CONTRACT[payment-token]}" \
+  '{registry: $reg, token: $tok, min_close_timeout_secs: 10}')"
+instantiate payment-channel
 HEIGHT="$(jq -r .height <<<"$TX")"
+
+# The anchoring daemon signs AnchorBatch as the dev account `relayer`. The instantiate message
+# already lists it; the check keeps it so should that message change.
+anchorers="$(q wasm contract-state smart "${CONTRACT[data-registry]}" '{"config":{}}' | jq -c '.data.anchorers')"
+if ! jq -e --arg r "${ADDR[relayer]}" 'any(.[]; . == $r)' <<<"$anchorers" >/dev/null; then
+  run_tx execute data-registry wasm execute "${CONTRACT[data-registry]}" \
+    "$(jq -nc --arg r "${ADDR[relayer]}" '{update_anchorers: {add: [$r], remove: []}}')"
+  HEIGHT="$(jq -r .height <<<"$TX")"
+fi
+log "anchorers of data-registry: $(q wasm contract-state smart "${CONTRACT[data-registry]}" '{"config":{}}' | jq -c '.data.anchorers')"
 
 # ---------------------------------------------------------------- deployment.json
 to_obj() { # to_obj ASSOC-NAME: a JSON object of the CONTRACTS entries of an associative array

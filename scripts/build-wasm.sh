@@ -8,17 +8,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CONTRACTS=(data-registry storage-payment data-token escrow payment-token)
+# The folders under contracts/; each artifact is named for its folder.
+CONTRACTS=(data-registry storage-payment data-token escrow payment-token payment-channel)
 OUT=artifacts
 eval "$(scripts/tools.sh)"
 
+# The cargo package of contracts/<folder> (a package may be named apart from its folder).
+package_of() { sed -n 's/^name = "\(.*\)"$/\1/p' "contracts/$1/Cargo.toml" | head -n 1; }
+
 args=()
-for c in "${CONTRACTS[@]}"; do args+=(-p "$c"); done
+for c in "${CONTRACTS[@]}"; do args+=(-p "$(package_of "$c")"); done
 cargo build --locked --target wasm32-unknown-unknown --profile contract --lib "${args[@]}"
 
 mkdir -p "$OUT"
 for c in "${CONTRACTS[@]}"; do
-  raw="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/contract/${c//-/_}.wasm"
+  pkg="$(package_of "$c")"
+  raw="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/contract/${pkg//-/_}.wasm"
   wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
     --llvm-memory-copy-fill-lowering --signext-lowering --llvm-nontrapping-fptoint-lowering \
     --strip-debug --strip-producers "$raw" -o "$OUT/$c.wasm"

@@ -16,9 +16,13 @@
 #   5. `twinshare demo`: alice (User A) leases storage, uploads, registers and tokenizes vibration
 #      data; bob (User B) buys it; alice grants; the daemon re-encrypts and reports the delivery
 #      (the demo waits for it on chain); bob downloads, verifies, confirms.
+#   6. the web wallet (scripts/web-serve.sh --background: built once, `vite preview` on
+#      127.0.0.1:5173), its URL printed; the relayer daemon then keeps running for its downloads.
+#      TWINSHARE_DEMO_WEB=0 skips it.
 #
-# The daemon this script started is stopped (SIGTERM) when the script exits, so nothing is left
-# behind but the chain; TWINSHARE_DEMO_KEEP_RELAYER=1 leaves it running (stop it with
+# Without the wallet (TWINSHARE_DEMO_WEB=0), the daemon this script started is stopped (SIGTERM)
+# when the script exits, so nothing is left behind but the chain; TWINSHARE_DEMO_KEEP_RELAYER=1
+# leaves it running (stop it with
 # `kill <pid>`, printed; `twinshare-relayer status` shows its jobs either way).
 # Extra arguments go to `twinshare demo` (e.g. `scripts/demo.sh --output json --size 8MiB`);
 # with `--in-process-relayer` no daemon is started and the demo does the relayer's step itself.
@@ -125,3 +129,14 @@ if [ "$in_process" = 0 ]; then
 fi
 
 "$twinshare" --deployment localnet/deployment.json demo "${demo_args[@]}" "$@"
+
+# 6. The web wallet, served for the same chain and relayer (its downloads come from the relayer's
+#    storage endpoint, so a daemon this script started keeps running while the wallet is up).
+if [ "$in_process" = 0 ] && [ "${TWINSHARE_DEMO_WEB:-1}" = 1 ]; then
+  if url=$(scripts/web-serve.sh --background); then
+    TWINSHARE_DEMO_KEEP_RELAYER=1
+    log "web wallet: $url  (bob's and alice's dev mnemonics are in localnet/dev-accounts.json; DEV ONLY)"
+  else
+    log "the web wallet did not start (scripts/web-serve.sh); the demo itself succeeded"
+  fi
+fi

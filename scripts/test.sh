@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README.md). Builds and checks the contract artifacts, makes sure a localnet is
 # running with the contracts deployed (wasmd is built once into ~/.cache/twinshare), runs every
-# test in the workspace (unit, cw-multi-test, VM, real storage and real chain), and stops the
-# localnet again if it started it.
+# test in the workspace (unit, cw-multi-test, VM, real storage and real chain), then the web
+# wallet's tests (scripts/web-test.sh: Vitest and the browser end-to-end tests in chromium), and
+# stops the localnet again if it started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,7 @@ trap cleanup EXIT
 localnet/deploy.sh
 
 cargo test --workspace --locked
+
+# The web wallet (web/): its wasm crypto, generated clients, Vitest, and the browser end-to-end
+# tests in Debian's chromium against this same chain (they start their own relayer daemon).
+scripts/web-test.sh

@@ -40,4 +40,14 @@ if [ ! -x "$S3S_DIR/bin/s3s-fs" ]; then
   cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$S3S_DIR" >&2
 fi
 
+# Chromium for the web wallet's browser tests: Debian's package (no browser downloads here).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing chromium with apt-get (the web wallet's browser tests drive it)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 ||
+    { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; }; } >&2 ||
+    { log "could not install chromium; install it (apt-get install chromium) and rerun"; exit 1; }
+fi
+
 echo "export PATH=\"$BINARYEN_DIR/node_modules/.bin:$CHECK_DIR/bin:$S3S_DIR/bin:\$PATH\""

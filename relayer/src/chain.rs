@@ -78,6 +78,12 @@ impl ChainHandle {
         self.signer.address()
     }
 
+    /// The relayer's signer; the anchoring service sends with it too, so the account's
+    /// sequence is shared.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
+    }
+
     pub fn rpc_url(&self) -> &str {
         &self.client.config().rpc_url
     }

@@ -31,9 +31,15 @@
 //!
 //! [http]
 //! listen = "127.0.0.1:9464"                # /healthz, /metrics, /status; "" disables
+//! storage = true                           # GET|HEAD /storage/v1/<path>: the storage, read-only
+//! max_object_bytes = 67108864              # largest storage response (413 above; use ranges)
 //!
 //! [daemon]
 //! shutdown_grace_secs = 10                 # in-flight batch time on SIGTERM before abandoning
+//!
+//! [anchor]                                 # the anchoring service (issue 9): see anchor/config.rs
+//! enabled = true
+//! listen = "127.0.0.1:9470"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -67,6 +73,7 @@ pub struct Config {
     pub retry: RetryPolicy,
     pub http: HttpSection,
     pub daemon: DaemonSection,
+    pub anchor: crate::anchor::AnchorSection,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,12 +194,18 @@ impl LaneSection {
 pub struct HttpSection {
     /// `host:port` of `/healthz`, `/metrics` and `/status`; empty: no HTTP endpoint.
     pub listen: String,
+    /// Serve the storage read-only at `/storage/v1/` for the web wallet (`storage_http`).
+    pub storage: bool,
+    /// Largest storage response body, in bytes.
+    pub max_object_bytes: u64,
 }
 
 impl Default for HttpSection {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:9464".to_string(),
+            storage: true,
+            max_object_bytes: crate::storage_http::DEFAULT_MAX_OBJECT_BYTES,
         }
     }
 }
@@ -256,6 +269,13 @@ impl Config {
             });
         }
         self.retry.validate()?;
+        self.anchor.validate()?;
+        if self.http.storage && self.http.max_object_bytes == 0 {
+            return Err(ConfigError::Invalid {
+                field: "http.max_object_bytes",
+                reason: "0 (need at least 1, or http.storage = false)".into(),
+            });
+        }
         if self.chain.tx_timeout_secs == 0 {
             return Err(ConfigError::Invalid {
                 field: "chain.tx_timeout_secs",
@@ -481,6 +501,8 @@ mod tests {
         c.validate().unwrap();
         assert_eq!(c.lane.batch_size, 16);
         assert_eq!(c.http.listen, "127.0.0.1:9464");
+        assert!(c.http.storage);
+        assert_eq!(c.http.max_object_bytes, 64 << 20);
         assert!(c.db_path().ends_with("twinshare/relayer.redb"));
         assert_eq!(c.storage().unwrap().scheme(), "fs");
     }
@@ -507,6 +529,8 @@ mod tests {
             max_delay_ms = 100
             [http]
             listen = ""
+            storage = false
+            max_object_bytes = 1024
             [daemon]
             shutdown_grace_secs = 3
         "#;
@@ -519,6 +543,8 @@ mod tests {
         assert_eq!(c.retry.factor, 2.0);
         assert_eq!(c.storage().unwrap().scheme(), "memory");
         assert!(c.http.listen.is_empty());
+        assert!(!c.http.storage);
+        assert_eq!(c.http.max_object_bytes, 1024);
         assert_eq!(c.daemon.shutdown_grace_secs, 3);
 
         let e = Config::from_toml("[lane]\nbatchsize = 3\n", Path::new("r.toml")).unwrap_err();

@@ -120,6 +120,17 @@ pub async fn serve(
     shared: Arc<Shared>,
     shutdown: Shutdown,
 ) -> Result<(SocketAddr, JoinHandle<()>), HttpError> {
+    serve_with(listen, shared, Router::new(), shutdown).await
+}
+
+/// [`serve`] with more routes beside the daemon's own (the storage endpoint,
+/// [`crate::storage_http::router`]).
+pub async fn serve_with(
+    listen: &str,
+    shared: Arc<Shared>,
+    extra: Router,
+    shutdown: Shutdown,
+) -> Result<(SocketAddr, JoinHandle<()>), HttpError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| HttpError::Bind {
@@ -131,7 +142,8 @@ pub async fn serve(
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/status", get(status))
-        .with_state(shared);
+        .with_state(shared)
+        .merge(extra);
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.wait().await })

@@ -6,7 +6,6 @@
 
 use twinshare_client::Key;
 use twinshare_crypto::{Codec, MasterKey, PublicKey};
-use zeroize::Zeroizing;
 
 use crate::error::ConfigError;
 
@@ -53,12 +52,9 @@ impl std::fmt::Debug for Identity {
 
 /// The Umbral master key of a mnemonic.
 pub fn umbral_master_key(phrase: &str) -> Result<MasterKey, ConfigError> {
-    let mnemonic = bip39::Mnemonic::parse(phrase.trim()).map_err(|e| ConfigError::Mnemonic {
+    MasterKey::from_mnemonic(phrase).map_err(|e| ConfigError::Mnemonic {
         reason: e.to_string(),
-    })?;
-    let seed = Zeroizing::new(mnemonic.to_seed(""));
-    drop(mnemonic);
-    Ok(MasterKey::from_bip39_seed(&seed))
+    })
 }
 
 #[cfg(test)]

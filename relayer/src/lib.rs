@@ -13,10 +13,14 @@
 //! - [`worker`]: check the sale on chain, open and verify the kfrags, re-encrypt the capsule,
 //!   store the cfrags next to the asset, report several deliveries in one tx.
 //! - [`chain`]: every query and tx. [`retry`]: the backoff. [`supervisor`]: starts and routes.
-//! - [`metrics`], [`http`]: `/healthz`, Prometheus `/metrics`, `/status`.
+//! - [`metrics`], [`http`]: `/healthz`, Prometheus `/metrics`, `/status`;
+//!   [`storage_http`]: the provider's storage, read-only, for the web wallet.
 //! - [`config`], [`keys`]: TOML configuration; the account and Umbral keys from one mnemonic.
+//! - [`anchor`]: the anchoring service (issue 9): signed record claims acknowledged durably,
+//!   one Merkle root per block, inclusion proofs; its own HTTP listener.
 //! - [`error`]: one error type per subsystem, and the failure kinds of jobs.
 
+pub mod anchor;
 pub mod chain;
 pub mod config;
 pub mod db;
@@ -27,6 +31,7 @@ pub mod keys;
 pub mod lane;
 pub mod metrics;
 pub mod retry;
+pub mod storage_http;
 pub mod supervisor;
 pub mod worker;
 

@@ -61,6 +61,8 @@ pub struct Metrics {
     pub event_disconnects: Counter,
     pub sweeps: Counter,
     pub up: Gauge<f64, AtomicU64>,
+    /// The anchoring service's metrics (`twinshare_relayer_anchor_*`).
+    pub anchor: crate::anchor::metrics::AnchorMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -152,6 +154,7 @@ impl Metrics {
         );
         let up = Gauge::<f64, AtomicU64>::default();
         registry.register("up", "1 while the daemon runs", up.clone());
+        let anchor = crate::anchor::metrics::AnchorMetrics::register(&mut registry);
         let m = Self {
             registry,
             jobs,
@@ -167,6 +170,7 @@ impl Metrics {
             event_disconnects,
             sweeps,
             up,
+            anchor,
         };
         for kind in FailureKind::ALL {
             m.job_failures

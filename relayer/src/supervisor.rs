@@ -286,9 +286,20 @@ pub async fn run(config: Config, options: RunOptions, shutdown: Shutdown) -> Res
     let http = if config.http.listen.trim().is_empty() {
         None
     } else {
-        let (addr, task) =
-            crate::http::serve(config.http.listen.trim(), shared.clone(), shutdown.clone()).await?;
-        info!(%addr, "serving /healthz, /metrics and /status");
+        // The web wallet reads the provider's storage here (storage_http).
+        let extra = if config.http.storage {
+            crate::storage_http::router(storage.clone(), config.http.max_object_bytes)
+        } else {
+            axum::Router::new()
+        };
+        let (addr, task) = crate::http::serve_with(
+            config.http.listen.trim(),
+            shared.clone(),
+            extra,
+            shutdown.clone(),
+        )
+        .await?;
+        info!(%addr, storage = config.http.storage, "serving /healthz, /metrics, /status and /storage/v1/");
         Some(task)
     };
 
@@ -312,6 +323,23 @@ pub async fn run(config: Config, options: RunOptions, shutdown: Shutdown) -> Res
     drop(umbral);
 
     recover(&shared, &config);
+
+    // The anchoring service (issue 9) shares the chain handle, the signer and the metrics; if
+    // it cannot start (its port taken, say) the relayer goes on without it.
+    let anchor = if config.anchor.enabled {
+        match crate::anchor::start(&config, &chain, metrics.clone(), shutdown.clone()).await {
+            Ok(running) => {
+                info!(addr = %running.addr, "serving the anchoring API");
+                Some(running)
+            }
+            Err(e) => {
+                error!(error = %e, "the anchoring service cannot start; relaying goes on without it");
+                None
+            }
+        }
+    } else {
+        None
+    };
 
     let from = store
         .cursor()
@@ -373,6 +401,10 @@ pub async fn run(config: Config, options: RunOptions, shutdown: Shutdown) -> Res
             "the batch in flight did not finish in time; abandoned (its jobs resume on the next \
              start, after checking their sales on chain)"
         ),
+    }
+    if let Some(anchor) = anchor {
+        // Its last redeem runs now.
+        anchor.join(grace).await;
     }
     metrics.up.set(0.0);
     if let Some(task) = http {

@@ -18,6 +18,8 @@
 //! every run uses fresh keys, channels and data. Nothing here sends from `admin`, which the
 //! relayer's tests fund their parties from, so both suites can share the chain at once.
 
+pub mod daemon;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;

@@ -9,12 +9,13 @@
 //! storage-payment) keeps the daemon away from the other tests' sales on the shared escrow; the
 //! daemon has its own database and reads the test's `fs` storage folder.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use twinshare_cli::relayer_daemon::get_local;
+use twinshare_e2e::daemon::{free_port, Proc};
 use twinshare_e2e::{now_ms, num, random_u64, relayer_bin, repo, suffix, Cli, Localnet, START};
 use twinshare_types::escrow::{QueryMsg as EscrowQuery, Sale, SaleStatus};
 
@@ -22,41 +23,6 @@ const PRICE: u128 = 40_000;
 const SELLER_TWIN: u128 = 10_000;
 const BUYER_TWIN: u128 = 60_000;
 const SAMPLE_BYTES: u64 = 16 * 1024;
-
-/// A child process killed (and reaped) when dropped, so a failing test leaves nothing behind.
-struct Proc {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Proc {
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
 
 /// The daemon with the dev `relayer` account, `escrow`, `storage` and a database in `dir`.
 fn start_relayer(dir: &Path, deployment: &Path, escrow: &str, storage: &str) -> (Proc, String) {
@@ -370,8 +336,8 @@ async fn seller_agent_grants_and_the_relayer_daemon_delivers_the_whole_sale() {
     assert_eq!(net.cw20(&escrow).await, 0, "the test's escrow is empty");
 
     assert!(agent.alive() && relayer.alive(), "both still running");
-    agent.stop();
-    relayer.stop();
+    agent.kill9();
+    relayer.kill9();
     println!(
         "sale {sale_id}: granted by the agent {grant_ms:?} ms after the purchase, delivered by \
          the daemon {delivery_ms:?} ms after the re-key; seller +{}, relayer +{fee}; {:.1} s in all",

@@ -98,6 +98,7 @@ pub fn parse_root(hex_root: &str) -> Result<[u8; 32]> {
 fn key_error(asset: &AssetId, e: CryptoError) -> Error {
     match e {
         CryptoError::WrongKey
+        | CryptoError::NotOwner { .. }
         | CryptoError::CfragVerification { .. }
         | CryptoError::CfragCombination { .. } => Error::WrongKey {
             asset_id: asset.to_string(),
@@ -112,13 +113,9 @@ pub fn open_key(manifest: &Manifest, asset: &AssetId, opener: Opener) -> Result<
     let envelope = manifest.envelope();
     match opener {
         Opener::Owner(master) => {
-            let dsk = master.delegating_key(asset.as_bytes())?;
-            if dsk.public_key() != manifest.delegating_public_key {
-                return Err(Error::WrongKey {
-                    asset_id: asset.to_string(),
-                    reason: "this master key is not the asset owner's (its delegating key differs from the manifest's)".into(),
-                });
-            }
+            let dsk = manifest
+                .owner_delegating_key(&master, asset.as_bytes())
+                .map_err(|e| key_error(asset, e))?;
             envelope
                 .open_original(&dsk)
                 .map_err(|e| key_error(asset, e))

@@ -6,7 +6,7 @@
 
 use opendal::Operator;
 use twinshare_crypto::sharing::encode_cfrags;
-use twinshare_crypto::{make_kfrags, relay, seal_kfrags, MasterKey, PublicKey, Threshold};
+use twinshare_crypto::{relay, MasterKey, PublicKey, Threshold};
 
 use crate::error::Result;
 use crate::layout::{AssetId, SaleId};
@@ -21,9 +21,13 @@ pub fn grant(
     relayer: &PublicKey,
     threshold: Threshold,
 ) -> Result<Vec<u8>> {
-    let dsk = owner.delegating_key(asset.as_bytes())?;
-    let kfrags = make_kfrags(&dsk, buyer, &owner.signer(), threshold)?;
-    Ok(seal_kfrags(relayer, &kfrags)?)
+    Ok(twinshare_crypto::sharing::grant(
+        owner,
+        asset.as_bytes(),
+        buyer,
+        relayer,
+        threshold,
+    )?)
 }
 
 /// The relayer's step for one sale: read the asset's manifest, open and verify the sealed

@@ -95,6 +95,10 @@ pub fn execute(
         ExecuteMsg::UpdateAnchorers { add, remove } => {
             execute::update_anchorers(deps, info, add, remove)
         }
+        ExecuteMsg::RegisterSensor { pubkey, name } => {
+            execute::register_sensor(deps, env, info, pubkey, name)
+        }
+        ExecuteMsg::RemoveSensor { pubkey } => execute::remove_sensor(deps, info, pubkey),
     }
 }
 
@@ -156,6 +160,12 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             leaf,
             proof,
         } => to_json_binary(&query::verify_inclusion(deps, batch_id, leaf, proof)?),
+        QueryMsg::Sensor { pubkey } => to_json_binary(&query::sensor(deps, pubkey)?),
+        QueryMsg::SensorsByOwner {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&query::sensors_by_owner(deps, owner, start_after, limit)?),
     }
 }
 

@@ -87,6 +87,18 @@ pub enum ContractError {
 
     #[error("batch first_timestamp {first} is after last_timestamp {last}")]
     BatchTimestamps { first: u64, last: u64 },
+
+    #[error("invalid sensor key: {reason} (expected a 33-byte compressed secp256k1 point)")]
+    InvalidSensorKey { reason: String },
+
+    #[error("invalid sensor name: use 1-{max} characters, not only spaces (got {len})")]
+    InvalidSensorName { len: usize, max: usize },
+
+    #[error("sensor key {pubkey} is registered by {owner}; a key belongs to one owner")]
+    SensorOwnedByOther { pubkey: String, owner: String },
+
+    #[error("sensor key {pubkey} is not registered")]
+    SensorNotFound { pubkey: String },
 }
 
 impl ContractError {

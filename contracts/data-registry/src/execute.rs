@@ -14,13 +14,13 @@ use twinshare_types::CommonError;
 
 use crate::error::ContractError;
 use crate::msg::{
-    Batch, Channel, Config, InstantiateMsg, Level, Party, Record, MAX_ANCHORERS, MAX_ID_LEN,
-    MAX_LOCATOR_LEN, MAX_MEMBERS_PER_MSG, MAX_NAME_LEN,
+    Batch, Channel, Config, InstantiateMsg, Level, Party, Record, Sensor, MAX_ANCHORERS,
+    MAX_ID_LEN, MAX_LOCATOR_LEN, MAX_MEMBERS_PER_MSG, MAX_NAME_LEN, MAX_SENSOR_NAME_LEN,
 };
 use crate::state::{
     StreamInfo, BATCHES, BATCHES_BY_CHANNEL, BATCH_COUNT, CHANNELS, CONFIG, MEMBERS, PARTIES,
     RECORDS, RECORDS_BY_CHANNEL, RECORDS_BY_OWNER, RECORDS_BY_STREAM, RECORD_BY_HASH, RECORD_COUNT,
-    STREAMS, USED_BYTES,
+    SENSORS, SENSORS_BY_OWNER, STREAMS, USED_BYTES,
 };
 
 pub fn instantiate(
@@ -612,6 +612,86 @@ pub fn update_anchorers(
         .add_attribute("action", "update_anchorers")
         .add_attribute("anchorer_count", config.anchorers.len().to_string());
     Ok(with_list(response, "anchorers", &config.anchorers))
+}
+
+pub fn register_sensor(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    pubkey: HexBinary,
+    name: String,
+) -> Result<Response, ContractError> {
+    // The sender becomes the owner, so there is no one else to check it against.
+    nonpayable(&info)?;
+    validate_sensor_key(&pubkey)?;
+    let name = name.trim().to_string();
+    let len = name.chars().count();
+    if len == 0 || len > MAX_SENSOR_NAME_LEN {
+        return Err(ContractError::InvalidSensorName {
+            len,
+            max: MAX_SENSOR_NAME_LEN,
+        });
+    }
+    // Whoever registered a key first keeps it: otherwise anyone could take over another
+    // owner's sensor and have its signatures count as theirs.
+    if let Some(existing) = SENSORS.may_load(deps.storage, pubkey.as_slice())? {
+        if existing.owner != info.sender {
+            return Err(ContractError::SensorOwnedByOther {
+                pubkey: pubkey.to_hex(),
+                owner: existing.owner.to_string(),
+            });
+        }
+    }
+
+    let sensor = Sensor {
+        pubkey: pubkey.clone(),
+        owner: info.sender.clone(),
+        name,
+        registered_at: env.block.time,
+    };
+    SENSORS.save(deps.storage, pubkey.as_slice(), &sensor)?;
+    SENSORS_BY_OWNER.save(deps.storage, (&info.sender, pubkey.as_slice()), &())?;
+
+    Ok(Response::new()
+        .add_attribute("action", "register_sensor")
+        .add_attribute("owner", info.sender)
+        .add_attribute("pubkey", pubkey.to_hex())
+        .add_attribute("name", sensor.name))
+}
+
+pub fn remove_sensor(
+    deps: DepsMut,
+    info: MessageInfo,
+    pubkey: HexBinary,
+) -> Result<Response, ContractError> {
+    let sensor = SENSORS
+        .may_load(deps.storage, pubkey.as_slice())?
+        .ok_or_else(|| ContractError::SensorNotFound {
+            pubkey: pubkey.to_hex(),
+        })?;
+    if info.sender != sensor.owner {
+        return Err(ContractError::unauthorized(
+            &format!("remove sensor {}", pubkey.to_hex()),
+            &sensor.owner,
+        ));
+    }
+    nonpayable(&info)?;
+    SENSORS.remove(deps.storage, pubkey.as_slice());
+    SENSORS_BY_OWNER.remove(deps.storage, (&sensor.owner, pubkey.as_slice()));
+
+    Ok(Response::new()
+        .add_attribute("action", "remove_sensor")
+        .add_attribute("owner", sensor.owner)
+        .add_attribute("pubkey", pubkey.to_hex()))
+}
+
+/// A sensor key is a compressed secp256k1 point, the same shape as an Umbral key: the shared
+/// check applies, with an error that names sensors.
+fn validate_sensor_key(pubkey: &HexBinary) -> Result<(), ContractError> {
+    validate_public_key(pubkey.as_slice()).map_err(|e| match e {
+        CommonError::InvalidUmbralKey { reason } => ContractError::InvalidSensorKey { reason },
+        other => other.into(),
+    })
 }
 
 /// A channel or stream id: 1-64 characters of `[a-zA-Z0-9_.-]`.

@@ -8,11 +8,12 @@ use twinshare_types::pagination::{page_ids, page_limit};
 
 use crate::msg::{
     Batch, BatchesResponse, Channel, Config, IsMemberResponse, MembersResponse, Party, Record,
-    RecordsResponse, UsedBytesResponse, VerifyInclusionResponse,
+    RecordsResponse, Sensor, SensorsResponse, UsedBytesResponse, VerifyInclusionResponse,
 };
 use crate::state::{
     BATCHES, BATCHES_BY_CHANNEL, CHANNELS, CONFIG, MEMBERS, PARTIES, RECORDS, RECORDS_BY_CHANNEL,
-    RECORDS_BY_OWNER, RECORDS_BY_STREAM, RECORD_BY_HASH, STREAMS, USED_BYTES,
+    RECORDS_BY_OWNER, RECORDS_BY_STREAM, RECORD_BY_HASH, SENSORS, SENSORS_BY_OWNER, STREAMS,
+    USED_BYTES,
 };
 
 pub fn config(deps: Deps) -> StdResult<Config> {
@@ -182,4 +183,31 @@ pub fn verify_inclusion(
         valid: verify(batch.root.as_slice(), leaf.as_slice(), &proof),
         root: batch.root,
     })
+}
+
+pub fn sensor(deps: Deps, pubkey: HexBinary) -> StdResult<Sensor> {
+    SENSORS
+        .may_load(deps.storage, pubkey.as_slice())?
+        .ok_or_else(|| StdError::not_found(format!("sensor {}", pubkey.to_hex())))
+}
+
+pub fn sensors_by_owner(
+    deps: Deps,
+    owner: String,
+    start_after: Option<HexBinary>,
+    limit: Option<u32>,
+) -> StdResult<SensorsResponse> {
+    let owner = deps.api.addr_validate(&owner)?;
+    let sensors = SENSORS_BY_OWNER
+        .prefix(&owner)
+        .keys(
+            deps.storage,
+            start_after.as_ref().map(|k| Bound::exclusive(k.as_slice())),
+            None,
+            Order::Ascending,
+        )
+        .take(page_limit(limit))
+        .map(|key| SENSORS.load(deps.storage, &key?))
+        .collect::<StdResult<_>>()?;
+    Ok(SensorsResponse { sensors })
 }

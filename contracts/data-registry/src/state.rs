@@ -4,7 +4,7 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::Addr;
 use cw_storage_plus::{Item, Map};
 
-use crate::msg::{Batch, Channel, Config, Party, Record};
+use crate::msg::{Batch, Channel, Config, Party, Record, Sensor};
 
 /// Registry configuration (admin, storage-payment contract, fee collector and denom, anchorers).
 pub const CONFIG: Item<Config> = Item::new("config");
@@ -56,6 +56,11 @@ pub const BATCHES: Map<u64, Batch> = Map::new("batches");
 /// Index of batch ids by channel.
 pub const BATCHES_BY_CHANNEL: Map<(&str, u64), ()> = Map::new("batches_by_channel");
 
+/// Sensors by compressed public key: a key belongs to one owner.
+pub const SENSORS: Map<&[u8], Sensor> = Map::new("sensors");
+/// Index of sensor keys by owner, for `SensorsByOwner`.
+pub const SENSORS_BY_OWNER: Map<(&Addr, &[u8]), ()> = Map::new("sensors_by_owner");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +84,8 @@ mod tests {
             BATCH_COUNT.as_slice().to_vec(),
             BATCHES.namespace_bytes().to_vec(),
             BATCHES_BY_CHANNEL.namespace_bytes().to_vec(),
+            SENSORS.namespace_bytes().to_vec(),
+            SENSORS_BY_OWNER.namespace_bytes().to_vec(),
         ];
         let unique: BTreeSet<&Vec<u8>> = keys.iter().collect();
         assert_eq!(

@@ -10,7 +10,9 @@ use cosmwasm_vm::testing::{
 use cosmwasm_vm::Instance;
 use serde_json::{json, Value};
 use std3::{Binary, ContractResult, Response, SystemResult, WasmQuery};
+use twinshare_crypto::SensorKey;
 use twinshare_testing::keys::pubkey;
+use twinshare_types::claims::{batch_digest, Voucher};
 
 const GAS_LIMIT: u64 = 5_000_000_000_000;
 
@@ -75,7 +77,7 @@ fn payment_token_transfers() {
 }
 
 #[test]
-fn data_registry_registers_a_party() {
+fn data_registry_registers_a_party_and_a_sensor() {
     let mut vm = mock_instance_with_gas_limit(&artifact("data-registry"), GAS_LIMIT);
     let alice = addr("alice");
     init(
@@ -93,6 +95,13 @@ fn data_registry_registers_a_party() {
     let party = ask(&mut vm, json!({"party": {"address": alice}}));
     assert_eq!(party["name"], "robot A");
     assert_eq!(party["pubkey"], pubkey(1).to_hex());
+    exec(
+        &mut vm,
+        &alice,
+        json!({"register_sensor": {"pubkey": pubkey(2).to_hex(), "name": "press-7"}}),
+    );
+    let sensor = ask(&mut vm, json!({"sensor": {"pubkey": pubkey(2).to_hex()}}));
+    assert_eq!(sensor["owner"], alice);
 }
 
 #[test]
@@ -182,4 +191,71 @@ fn escrow_updates_its_config() {
     );
     let config = ask(&mut vm, json!({"config": {}}));
     assert_eq!(config["relayer_fee_bps"], 250);
+}
+
+#[test]
+fn payment_channel_redeems_a_signed_voucher() {
+    let mut vm = mock_instance_with_gas_limit(&artifact("payment-channel"), GAS_LIMIT);
+    let (alice, provider, token, registry) = (
+        addr("alice"),
+        addr("provider"),
+        addr("token"),
+        addr("registry"),
+    );
+    let sensor = SensorKey::from_bytes(&[5u8; 32]).unwrap();
+    let sensor_hex = hex(&sensor.public_key());
+    // The registry's answer to `sensor`, as the real registry gives it.
+    let answer =
+        json!({"pubkey": sensor_hex, "owner": alice, "name": "press", "registered_at": "1"});
+    vm.with_querier(|q| {
+        q.update_wasm(move |req| {
+            let WasmQuery::Smart { msg, .. } = req else {
+                panic!("unexpected query {req:?}")
+            };
+            let msg: Value = serde_json::from_slice(msg.as_slice()).unwrap();
+            assert!(msg.get("sensor").is_some(), "unexpected query {msg}");
+            SystemResult::Ok(ContractResult::Ok(Binary::from(
+                serde_json::to_vec(&answer).unwrap(),
+            )))
+        });
+        Ok(())
+    })
+    .unwrap();
+    init(
+        &mut vm,
+        &alice,
+        json!({"registry": registry, "token": token, "min_close_timeout_secs": 10}),
+    );
+    // The token contract calls Receive for alice's Send.
+    let open = json!({"open": {"payee": provider, "close_timeout_secs": 60}});
+    let res = exec(
+        &mut vm,
+        &token,
+        json!({"receive": {"sender": alice, "amount": "1000",
+               "msg": Binary::from(serde_json::to_vec(&open).unwrap())}}),
+    );
+    let id: u64 = attribute(&res, "channel_id").parse().unwrap();
+    let body = [3u8; 32];
+    let digest = batch_digest(
+        &body,
+        Some(&Voucher {
+            channel: id,
+            cumulative: 400u128.into(),
+        }),
+    );
+    // Verifies the signature with the VM's secp256k1_verify.
+    let res = exec(
+        &mut vm,
+        &provider,
+        json!({"redeem": {"channel": id, "cumulative": "400", "body_hash": hex(&body),
+               "sensor_pubkey": sensor_hex, "signature": hex(&sensor.sign_digest(&digest).unwrap())}}),
+    );
+    assert_eq!(attribute(&res, "paid"), "400");
+    assert_eq!(res.messages.len(), 1, "one cw20 transfer to the payee");
+    let channel = ask(&mut vm, json!({"channel": {"id": id}}));
+    assert_eq!(channel["redeemed"], "400");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -226,13 +226,10 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
 
-    /// Publish a series of sensor files as a stream: each file of a folder, in name order, is
-    /// uploaded and registered as the next record of the stream (High level, with a fee).
-    ///
-    /// Examples:
-    ///   twinshare --from alice stream ./samples --stream robot-A-vibration --channel welding --fee 1000
-    #[command(verbatim_doc_comment)]
-    Stream(StreamArgs),
+    /// Sensor streams: kHz records anchored in batches by the provider's anchoring daemon
+    /// (issue 9), or a folder of sensor files registered record by record (`stream files`).
+    #[command(subcommand)]
+    Stream(StreamCommand),
 
     /// Relayer: re-encrypt one sale's capsule into storage and report the delivery.
     ///
@@ -309,6 +306,67 @@ pub enum BenchCommand {
     ///   twinshare bench share --sensors 1,5,10 --records 3 --output json
     #[command(verbatim_doc_comment)]
     Share(BenchShareArgs),
+
+    /// Issue 9: batched Merkle anchoring against one Register tx per record, in one run.
+    ///
+    /// Many simulated sensors (tokio tasks, one sensor key and stream each, all registered to
+    /// one fresh owner funded by --funder) send signed Low batches to the anchoring daemon at
+    /// --rate records/s each for --duration. Prints records anchored per second, the
+    /// record-to-provable latency p50/p95/p99 (from the submit of a sampled record to the first
+    /// 200 of its proof), proof size, AnchorBatch bytes on chain per record, the daemon's CPU and
+    /// RSS (from /proc of --daemon-pid, else the process named twinshare-relayer), then the
+    /// baseline: --baseline-senders accounts sending one Register tx per record for
+    /// --baseline-duration, in records/s, and the ratio. --find-max steps the rate up until the
+    /// p99 passes 2 block intervals and reports the largest sustained rate.
+    ///
+    /// Examples:
+    ///   twinshare bench anchor --sensors 100 --rate 1000 --duration 60s
+    ///   twinshare bench anchor --sensors 10 --rate 100 --duration 10s --output json
+    ///   twinshare bench anchor --sensors 100 --find-max --duration 15s
+    #[command(verbatim_doc_comment)]
+    Anchor(BenchAnchorArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchAnchorArgs {
+    /// Simulated sensors (one stream each).
+    #[arg(long, default_value_t = 100)]
+    pub sensors: usize,
+    /// Records per second of each sensor.
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u64,
+    /// How long the sensors publish.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "60s")]
+    pub duration: u64,
+    /// Payload bytes of each record.
+    #[arg(long, default_value_t = 32)]
+    pub record_size: u32,
+    /// How often each sensor sends a batch, in ms.
+    #[arg(long, default_value_t = 100)]
+    pub batch_ms: u64,
+    /// Latency samples: one record of every N-th batch of each sensor is polled for its proof.
+    #[arg(long, default_value_t = 20)]
+    pub sample_every: u64,
+    /// The daemon's pid (for CPU and RSS) [default: the process named twinshare-relayer].
+    #[arg(long)]
+    pub daemon_pid: Option<u32>,
+    /// Funds the fresh owner and baseline accounts: a key of the keystore or a dev account.
+    #[arg(long, default_value = "alice")]
+    pub funder: String,
+    /// The storage provider whose lease covers the claimed bytes [default: configured/localnet].
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Accounts sending one Register tx per record in the baseline (0 skips it).
+    #[arg(long, default_value_t = 10)]
+    pub baseline_senders: usize,
+    /// How long the baseline runs.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "15s")]
+    pub baseline_duration: u64,
+    /// Step the rate up (x1.5 from --rate) until the p99 passes 2 block intervals.
+    #[arg(long)]
+    pub find_max: bool,
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -802,6 +860,211 @@ pub struct StreamArgs {
     pub fee: u128,
 }
 
+/// Where the anchoring daemon listens.
+#[derive(Debug, Clone, Args)]
+pub struct AnchorArgs {
+    /// The anchoring daemon's HTTP API (`[anchor] listen` of the relayer daemon).
+    #[arg(
+        long,
+        env = "TWINSHARE_ANCHOR_URL",
+        default_value = "127.0.0.1:9470",
+        value_name = "ADDR"
+    )]
+    pub anchor_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StreamCommand {
+    /// Sensor keys: each sensor signs its claim batches with a key derived from your master key
+    /// and its name, registered on chain (data-registry `RegisterSensor`).
+    #[command(subcommand)]
+    Sensor(SensorCommand),
+
+    /// Payment channels for High claims (payment-channel contract, deposits in TWIN).
+    #[command(subcommand)]
+    Channel(PaymentChannelCommand),
+
+    /// Send a live sensor series to the anchoring daemon in signed batches, and store the
+    /// payloads as encrypted epochs.
+    ///
+    /// Records come from a file or stdin (one record per line, the line's bytes are the payload)
+    /// or are generated (a vibration sample as CSV text at --rate for --duration). Every
+    /// --batch-ms the records so far go out as one batch signed by the sensor's key, seqs
+    /// continuing from the daemon's. High batches carry a cumulative voucher on --channel
+    /// (--fee-per-record per record). Accepted records are sealed into epochs (one Umbral
+    /// capsule each, every --epoch-secs or --epoch-records) in the storage backend. Progress
+    /// goes to stderr; the summary lists the epochs' locators for `stream verify`.
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream publish --stream press-7/vib --sensor press-7 --generate --rate 1000 --duration 60s
+    ///   tail -f vib.csv | twinshare --from alice stream publish --stream press-7/vib --sensor press-7 --stdin
+    ///   twinshare --from alice stream publish --stream press-7/vib --sensor press-7 --file vib.csv --high --fee-per-record 2 --channel 1
+    #[command(verbatim_doc_comment)]
+    Publish(PublishArgs),
+
+    /// Fetch a record's inclusion proof from the daemon and check it offline and on chain
+    /// (registry `Batch` root and `VerifyInclusion`). Fails unless all checks pass.
+    ///
+    /// Examples:
+    ///   twinshare stream prove --owner alice --stream press-7/vib --seq 41
+    ///   twinshare stream prove --owner wasm1... --stream press-7/vib --seq 0 --output json
+    #[command(verbatim_doc_comment)]
+    Prove(ProveArgs),
+
+    /// Download and decrypt a stream epoch (as its owner), recompute every record's leaf and
+    /// check it against its proof and the anchored root on chain. Fails on any mismatch.
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream verify --epoch assets/epoch-1f2e.../manifest.json
+    ///   twinshare --from alice stream verify --stream press-7/vib --first-seq 0
+    #[command(verbatim_doc_comment)]
+    Verify(StreamVerifyArgs),
+
+    /// Publish a folder of sensor files as a stream: each file, in name order, is uploaded and
+    /// registered as the next record of the stream (one Register tx per record, High level).
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream files ./samples --stream robot-A-vibration --channel welding --fee 1000
+    #[command(verbatim_doc_comment)]
+    Files(StreamArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SensorCommand {
+    /// Register sensor NAME: its key comes from your master key and the name.
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream sensor add press-7
+    #[command(verbatim_doc_comment)]
+    Add {
+        /// Sensor name, 1-64 characters (part of the key derivation: keep it).
+        name: String,
+    },
+
+    /// Your registered sensors.
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream sensor list
+    #[command(verbatim_doc_comment)]
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentChannelCommand {
+    /// Open a payment channel to the anchoring daemon's account with a TWIN deposit (cw20 Send).
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream channel open --deposit 100000
+    ///   twinshare --from alice stream channel open --deposit 5000 --payee relayer --close-timeout 1h
+    #[command(verbatim_doc_comment)]
+    Open {
+        /// Deposit, in TWIN units.
+        #[arg(long)]
+        deposit: u128,
+        /// Who redeems the vouchers [default: the deployment's `relayer` account].
+        #[arg(long)]
+        payee: Option<String>,
+        /// Time between a close request and your withdrawal.
+        #[arg(long, value_parser = parse_duration_secs, default_value = "1h")]
+        close_timeout: u64,
+    },
+
+    /// Show a channel: deposit, redeemed, refunded.
+    ///
+    /// Examples:
+    ///   twinshare stream channel show 1
+    #[command(verbatim_doc_comment)]
+    Show { id: u64 },
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true)))]
+pub struct PublishArgs {
+    /// The stream (1-128 bytes, e.g. press-7/vib).
+    #[arg(long)]
+    pub stream: String,
+    /// The sensor (`stream sensor add NAME`) that signs.
+    #[arg(long)]
+    pub sensor: String,
+    /// Records from a file, one per line.
+    #[arg(long, group = "source", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Records from standard input, one per line, until it closes.
+    #[arg(long, group = "source")]
+    pub stdin: bool,
+    /// Generated records (--rate, --duration, --record-size).
+    #[arg(long, group = "source")]
+    pub generate: bool,
+    /// Records per second (generated; file and stdin are paced by it too when given).
+    #[arg(long)]
+    pub rate: Option<u64>,
+    /// How long to generate.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "10s")]
+    pub duration: u64,
+    /// Payload bytes of a generated record (at least 16).
+    #[arg(long, default_value_t = 48)]
+    pub record_size: u32,
+    /// Batch interval in ms.
+    #[arg(long, default_value_t = 100)]
+    pub batch_ms: u64,
+    /// Most records in one batch.
+    #[arg(long, default_value_t = 1000)]
+    pub max_batch: usize,
+    /// Pay for priority: High claims with a voucher on --channel.
+    #[arg(long, requires_all = ["fee_per_record", "channel"])]
+    pub high: bool,
+    /// Fee per High record, in TWIN units.
+    #[arg(long, requires = "high")]
+    pub fee_per_record: Option<u128>,
+    /// The payment channel (`stream channel open`).
+    #[arg(long, requires = "high")]
+    pub channel: Option<u64>,
+    /// Seconds of records per epoch.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "10s")]
+    pub epoch_secs: u64,
+    /// Most records per epoch.
+    #[arg(long, default_value_t = 10_000)]
+    pub epoch_records: usize,
+    /// Only anchor; store no epochs.
+    #[arg(long)]
+    pub no_store: bool,
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProveArgs {
+    /// The stream's owner (address, key or account name) [default: --from].
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub stream: String,
+    #[arg(long)]
+    pub seq: u64,
+    /// How long to wait for a pending record to be anchored.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "10s")]
+    pub wait: u64,
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StreamVerifyArgs {
+    /// The epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
+    #[arg(long, conflicts_with_all = ["stream", "first_seq"], required_unless_present = "stream")]
+    pub epoch: Option<String>,
+    /// The stream, with --first-seq: the epoch starting at that seq.
+    #[arg(long, requires = "first_seq")]
+    pub stream: Option<String>,
+    #[arg(long, requires = "stream")]
+    pub first_seq: Option<u64>,
+    /// How long to wait for records still pending.
+    #[arg(long, value_parser = parse_duration_secs, default_value = "10s")]
+    pub wait: u64,
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Size of the generated vibration file.
@@ -919,6 +1182,48 @@ mod tests {
             panic!("not sales")
         };
         assert_eq!(s.side, SideArg::Seller);
+    }
+
+    #[test]
+    fn stream_commands_need_a_source_and_high_needs_its_channel() {
+        let base = ["stream", "publish", "--stream", "a/b", "--sensor", "s1"];
+        let with = |extra: &[&str]| {
+            let mut v = base.to_vec();
+            v.extend_from_slice(extra);
+            parse(&v)
+        };
+        assert!(with(&[]).is_err(), "a source is required");
+        assert!(
+            with(&["--file", "f", "--stdin"]).is_err(),
+            "one source only"
+        );
+        let cli = with(&["--generate", "--rate", "1000", "--duration", "60s"]).expect("publish");
+        let Command::Stream(StreamCommand::Publish(p)) = cli.command else {
+            panic!("not stream publish")
+        };
+        assert_eq!((p.rate, p.duration, p.batch_ms), (Some(1000), 60, 100));
+        assert_eq!(p.anchor.anchor_url, "127.0.0.1:9470");
+        assert!(with(&["--generate", "--high"]).is_err());
+        assert!(with(&["--generate", "--fee-per-record", "2"]).is_err());
+        assert!(with(&[
+            "--generate",
+            "--high",
+            "--fee-per-record",
+            "2",
+            "--channel",
+            "1"
+        ])
+        .is_ok());
+        assert!(parse(&["stream", "verify"]).is_err());
+        assert!(parse(&["stream", "verify", "--stream", "a"]).is_err());
+        assert!(parse(&["stream", "verify", "--stream", "a", "--first-seq", "0"]).is_ok());
+        assert!(parse(&["stream", "verify", "--epoch", "assets/x/manifest.json"]).is_ok());
+        assert!(parse(&["stream", "files", "dir", "--stream", "s", "--channel", "c"]).is_ok());
+        let cli = parse(&["bench", "anchor"]).expect("bench anchor");
+        let Command::Bench(BenchCommand::Anchor(b)) = cli.command else {
+            panic!("not bench anchor")
+        };
+        assert_eq!((b.sensors, b.rate, b.duration), (100, 1000, 60));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub enum Error {
     #[error(transparent)]
     Crypto(#[from] twinshare_crypto::CryptoError),
 
+    /// The anchoring daemon refused or did not answer (its code and message inside).
+    #[error(transparent)]
+    Stream(#[from] twinshare_stream::Error),
+
     #[error(transparent)]
     Keystore(#[from] KeystoreError),
 

@@ -6,7 +6,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use twinshare_client::Key;
-use twinshare_crypto::keys::BIP39_SEED_LEN;
 use twinshare_crypto::{Codec, MasterKey};
 use zeroize::Zeroizing;
 
@@ -18,10 +17,12 @@ pub const PASSWORD_ENV: &str = "TWINSHARE_PASSWORD";
 
 /// The Umbral master key of a mnemonic (see the module documentation).
 pub fn umbral_master(phrase: &str) -> Result<MasterKey> {
-    let mnemonic = bip39::Mnemonic::parse(phrase.trim())
-        .map_err(|e| Error::Chain(twinshare_client::Error::InvalidMnemonic(e.to_string())))?;
-    let seed: Zeroizing<[u8; BIP39_SEED_LEN]> = Zeroizing::new(mnemonic.to_seed(""));
-    Ok(MasterKey::from_bip39_seed(&seed))
+    MasterKey::from_mnemonic(phrase).map_err(|e| match e {
+        twinshare_crypto::CryptoError::InvalidMnemonic { reason } => {
+            Error::Chain(twinshare_client::Error::InvalidMnemonic(reason))
+        }
+        other => Error::from(other),
+    })
 }
 
 /// A fresh mnemonic of 12 or 24 words from the OS RNG.

@@ -132,7 +132,7 @@ pub async fn run(cli: &cli::Cli) -> Result<Outcome> {
         Command::Dispute(args) => c::sales::dispute(&ctx, args.sale_id, &args.reason).await,
         Command::Download(args) => c::download::download(&ctx, args).await,
         Command::Verify(args) => c::verify::verify(&ctx, args).await,
-        Command::Stream(args) => c::upload::stream(&ctx, args).await,
+        Command::Stream(s) => c::stream::run(&ctx, s).await,
         Command::Relay(args) => relay_command(&ctx, args.sale_id).await,
         Command::Demo(args) => demo_command(&ctx, args).await,
         Command::Bench(b) => bench::run(&ctx, b).await,

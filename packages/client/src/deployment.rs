@@ -82,6 +82,14 @@ pub struct Contracts {
     #[serde(rename = "data-token")]
     pub data_token: String,
     pub escrow: String,
+    /// Payment channels for anchoring fees (issue 9). Empty in deployments (and CLI configs)
+    /// written before the contract existed, which still load.
+    #[serde(
+        rename = "payment-channel",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub payment_channel: String,
 }
 
 /// One store or instantiate tx of the deployment.
@@ -157,6 +165,15 @@ impl Deployment {
             "data-registry" => &c.data_registry,
             "data-token" => &c.data_token,
             "escrow" => &c.escrow,
+            "payment-channel" if c.payment_channel.is_empty() => {
+                return Err(Error::Deployment {
+                    path: "deployment".into(),
+                    reason: "no payment-channel contract: the deployment predates it; \
+                             redeploy (localnet/deploy.sh) and import it again"
+                        .into(),
+                })
+            }
+            "payment-channel" => &c.payment_channel,
             other => {
                 return Err(Error::Deployment {
                     path: "deployment".into(),
@@ -193,12 +210,20 @@ mod tests {
             "wasm1vlv6cwf7zjaua6gmx6xcgl2yjuqlhe5chevkcs"
         );
         assert!(d.account("eve").is_err());
-        assert_eq!(d.code_ids.len(), 5);
-        assert_eq!(d.txs.len(), 10);
+        assert_eq!(d.code_ids.len(), 6);
+        assert_eq!(d.txs.len(), 11);
         assert!(d.contracts.escrow.starts_with("wasm1"));
         assert_eq!(d.contract("escrow").expect("escrow"), d.contracts.escrow);
         assert!(d.contract("nothing").is_err());
         assert_eq!(d.instantiate_msgs["escrow"]["relayer_fee_bps"], 500);
+        assert_eq!(
+            d.contract("payment-channel").expect("payment-channel"),
+            d.contracts.payment_channel
+        );
+        assert_eq!(
+            d.instantiate_msgs["payment-channel"]["registry"],
+            d.contracts.data_registry.as_str()
+        );
         let config = d.chain_config();
         assert_eq!(config.chain_id, "twinshare-local");
         assert_eq!(config.bech32_prefix, "wasm");
@@ -206,6 +231,19 @@ mod tests {
         let again =
             Deployment::from_json(&serde_json::to_string(&d).expect("json")).expect("again");
         assert_eq!(again, d);
+    }
+
+    #[test]
+    fn a_deployment_from_before_the_payment_channel_still_loads() {
+        let mut old: serde_json::Value = serde_json::from_str(REAL).expect("json");
+        old["contracts"]
+            .as_object_mut()
+            .expect("contracts")
+            .remove("payment-channel");
+        let d = Deployment::from_json(&old.to_string()).expect("deployment");
+        assert!(d.contracts.payment_channel.is_empty());
+        let e = d.contract("payment-channel").expect_err("none");
+        assert!(e.to_string().contains("localnet/deploy.sh"), "{e}");
     }
 
     #[test]

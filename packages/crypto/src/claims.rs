@@ -68,12 +68,12 @@ impl SensorKey {
 
     /// Signs a batch digest: compact r ‖ s, low S.
     pub fn sign_digest(&self, digest: &Hash) -> Result<[u8; SIGNATURE_LEN]> {
-        let sig: Signature =
-            self.0
-                .sign_prehash(digest)
-                .map_err(|e| CryptoError::Encryption {
-                    reason: format!("signing failed: {e}"),
-                })?;
+        let sig: Signature = self
+            .0
+            .sign_prehash(digest)
+            .map_err(|e| CryptoError::Encryption {
+                reason: format!("signing failed: {e}"),
+            })?;
         let sig = sig.normalize_s().unwrap_or(sig);
         let mut out = [0u8; SIGNATURE_LEN];
         out.copy_from_slice(&sig.to_bytes());

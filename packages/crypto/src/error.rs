@@ -9,6 +9,15 @@ pub enum CryptoError {
     #[error("a master seed must be {expected} bytes, got {got}")]
     InvalidSeed { expected: usize, got: usize },
 
+    /// A phrase that is not a BIP39 mnemonic of 12-24 English words with a valid checksum.
+    #[error("invalid mnemonic: {reason}")]
+    InvalidMnemonic { reason: String },
+
+    /// The master key's delegating key for the named asset is not the manifest's: another
+    /// owner's asset, or the wrong asset id.
+    #[error("this key is not the owner's of asset {asset_id:?} (its delegating key differs from the manifest's)")]
+    NotOwner { asset_id: String },
+
     /// An empty asset id would give every caller that forgets it the same delegating key.
     #[error("the asset id must not be empty")]
     EmptyAssetId,

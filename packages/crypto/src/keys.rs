@@ -70,6 +70,18 @@ impl MasterKey {
         }
     }
 
+    /// The master key of a BIP39 mnemonic (12-24 English words, surrounding whitespace
+    /// ignored): [`MasterKey::from_bip39_seed`] of its seed with the empty passphrase. The CLI,
+    /// the relayer and the web wallet all call this.
+    pub fn from_mnemonic(phrase: &str) -> Result<Self> {
+        let mnemonic =
+            bip39::Mnemonic::parse(phrase.trim()).map_err(|e| CryptoError::InvalidMnemonic {
+                reason: e.to_string(),
+            })?;
+        let seed: Zeroizing<[u8; BIP39_SEED_LEN]> = Zeroizing::new(mnemonic.to_seed(""));
+        Ok(Self::from_bip39_seed(&seed))
+    }
+
     /// A fresh random master key from the OS (or browser) RNG.
     pub fn random() -> Self {
         Self(SecretKeyFactory::random())
@@ -342,6 +354,34 @@ mod tests {
             MasterKey::from_bip39_seed(&other).verifying_public_key(),
             from_bip39.verifying_public_key()
         );
+    }
+
+    /// The seed above is the "abandon ... about" phrase's: the mnemonic path gives the same keys.
+    #[test]
+    fn mnemonic_gives_the_pinned_keys() {
+        let phrase = "  abandon abandon abandon abandon abandon abandon abandon abandon \
+                      abandon abandon abandon about\n";
+        let master = MasterKey::from_mnemonic(phrase).unwrap();
+        assert_eq!(master.verifying_public_key().to_hex(), PINNED_VERIFYING);
+        assert_eq!(
+            master.receiving_key().public_key().to_hex(),
+            PINNED_RECEIVING
+        );
+        for bad in [
+            "",
+            "abandon abandon",
+            // Valid words, wrong checksum.
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon",
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon zzzz",
+        ] {
+            assert!(
+                matches!(
+                    MasterKey::from_mnemonic(bad),
+                    Err(CryptoError::InvalidMnemonic { .. })
+                ),
+                "{bad:?} accepted"
+            );
+        }
     }
 
     const PINNED_VERIFYING: &str =

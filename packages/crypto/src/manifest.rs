@@ -9,18 +9,20 @@
 //! authenticates), collects the plaintext hashes and checks the root at the end
 //! ([`FragmentReader`]). Byte values are lowercase hex strings.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use twinshare_types::merkle::{self, Hash};
 use twinshare_types::MerkleProof;
-use umbral_pre::{Capsule, PublicKey};
+use umbral_pre::{Capsule, PublicKey, SecretKey};
 
 use crate::envelope::{
     ciphertext_hash, decrypt_fragment, encrypt_fragment, plaintext_hash, DataKey, Envelope,
     EnvelopeId, SealedFragment,
 };
 use crate::error::{CryptoError, Result};
+use crate::keys::MasterKey;
 
 /// The manifest format this crate writes and reads.
 pub const MANIFEST_VERSION: u64 = 1;
@@ -253,6 +255,19 @@ impl Manifest {
         }
         Ok(())
     }
+
+    /// The owner's delegating key of this manifest's asset, derived from `owner` and the
+    /// storage `asset_id`; `NotOwner` when it is not the key the manifest was sealed for (the
+    /// wrong identity or the wrong asset id: kfrags made from it would not verify).
+    pub fn owner_delegating_key(&self, owner: &MasterKey, asset_id: &[u8]) -> Result<SecretKey> {
+        let dsk = owner.delegating_key(asset_id)?;
+        if dsk.public_key() != self.delegating_public_key {
+            return Err(CryptoError::NotOwner {
+                asset_id: String::from_utf8_lossy(asset_id).into_owned(),
+            });
+        }
+        Ok(dsk)
+    }
 }
 
 /// The root over plaintext hashes (leaf values), as the registry computes it.
@@ -356,22 +371,39 @@ impl ManifestBuilder {
 
 /// A downloader's side: open fragments one at a time (any order), then [`FragmentReader::finish`]
 /// checks that all were opened and that their plaintext hashes give the manifest's root.
+/// It borrows the manifest ([`FragmentReader::new`]) or owns it ([`FragmentReader::owned`], for
+/// a holder that cannot borrow, like the web wallet's JS object).
 pub struct FragmentReader<'m> {
-    manifest: &'m Manifest,
+    manifest: Cow<'m, Manifest>,
     key: DataKey,
     id: EnvelopeId,
     leaves: Vec<Option<Hash>>,
 }
 
+impl FragmentReader<'static> {
+    /// A reader that owns its manifest.
+    pub fn owned(manifest: Manifest, key: DataKey) -> Self {
+        Self::with(Cow::Owned(manifest), key)
+    }
+}
+
 impl<'m> FragmentReader<'m> {
     /// `key` is the envelope's data key (owner: `open_original`; buyer: `open_reencrypted`).
     pub fn new(manifest: &'m Manifest, key: DataKey) -> Self {
+        Self::with(Cow::Borrowed(manifest), key)
+    }
+
+    fn with(manifest: Cow<'m, Manifest>, key: DataKey) -> Self {
         Self {
-            manifest,
             key,
             id: manifest.envelope_id(),
             leaves: vec![None; manifest.fragments.len()],
+            manifest,
         }
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
     }
 
     /// Checks the sealed bytes against the manifest's ciphertext hash, then decrypts them.
@@ -391,10 +423,16 @@ impl<'m> FragmentReader<'m> {
     }
 
     /// The plaintext hashes once every fragment was opened and their root is the manifest's.
+    /// Consumes the reader; see [`FragmentReader::check`] for a holder that cannot give it up.
     pub fn finish(self) -> Result<Vec<Hash>> {
+        self.check()
+    }
+
+    /// [`FragmentReader::finish`] without consuming the reader.
+    pub fn check(&self) -> Result<Vec<Hash>> {
         let leaves = self
             .leaves
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(i, l)| l.ok_or(CryptoError::MissingFragment { index: i as u64 }))
             .collect::<Result<Vec<Hash>>>()?;

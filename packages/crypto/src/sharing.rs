@@ -16,7 +16,7 @@ use umbral_pre::{
 use zeroize::Zeroizing;
 
 use crate::error::{CryptoError, Result};
-use crate::keys::Codec;
+use crate::keys::{Codec, MasterKey};
 
 /// Format byte in front of sealed kfrags.
 pub const SEALED_KFRAGS_VERSION: u8 = 1;
@@ -69,6 +69,22 @@ pub fn make_kfrags(
         true,
     )
     .into_vec())
+}
+
+/// The owner's whole grant for one sale: kfrags from the delegating key of `asset_id` (the
+/// storage asset id the key was derived from at upload) to the buyer's receiving key, sealed to
+/// the relayer's key. The bytes the escrow's `SubmitReKey` carries; the CLI and the web wallet
+/// both grant through this.
+pub fn grant(
+    owner: &MasterKey,
+    asset_id: &[u8],
+    buyer: &PublicKey,
+    relayer: &PublicKey,
+    threshold: Threshold,
+) -> Result<Vec<u8>> {
+    let dsk = owner.delegating_key(asset_id)?;
+    let kfrags = make_kfrags(&dsk, buyer, &owner.signer(), threshold)?;
+    seal_kfrags(relayer, &kfrags)
 }
 
 fn encode_list(items: &[Vec<u8>], what: &str) -> Result<Vec<u8>> {
@@ -293,6 +309,39 @@ mod tests {
         assert!(decode_list(&list[..list.len() - 1]).is_err());
         assert!(decode_list(&[list.clone(), vec![0]].concat()).is_err());
         assert!(encode_list(&[], "x").is_err());
+    }
+
+    #[test]
+    fn grant_opens_for_the_relayer_and_verifies_for_the_buyer() {
+        let owner = MasterKey::from_seed(&[1u8; 32]).unwrap();
+        let buyer = MasterKey::from_seed(&[2u8; 32]).unwrap().receiving_key();
+        let relayer = MasterKey::from_seed(&[3u8; 32]).unwrap().relayer_key();
+        let sealed = grant(
+            &owner,
+            b"asset-a",
+            &buyer.public_key(),
+            &relayer.public_key(),
+            Threshold::new(2, 3).unwrap(),
+        )
+        .unwrap();
+        let kfrags = open_sealed_kfrags(&relayer, &sealed).unwrap();
+        assert_eq!(kfrags.len(), 3);
+        let dpk = owner.delegating_key(b"asset-a").unwrap().public_key();
+        let vpk = owner.verifying_public_key();
+        verify_kfrags(kfrags.clone(), &vpk, &dpk, &buyer.public_key()).unwrap();
+        // Kfrags of asset-a do not verify as kfrags of asset-b.
+        let other = owner.delegating_key(b"asset-b").unwrap().public_key();
+        assert!(verify_kfrags(kfrags, &vpk, &other, &buyer.public_key()).is_err());
+        assert_eq!(
+            grant(
+                &owner,
+                b"",
+                &buyer.public_key(),
+                &relayer.public_key(),
+                Threshold::default()
+            ),
+            Err(CryptoError::EmptyAssetId)
+        );
     }
 
     #[test]

@@ -276,3 +276,41 @@ fn print_manifest_example() {
     let sealed = seal(&owner, b"asset-1", &data(150), 64);
     println!("{}", sealed.manifest.to_json());
 }
+
+#[test]
+fn owned_reader_checks_without_consuming() {
+    let owner = Party::new(1);
+    let input = data(200);
+    let sealed = seal(&owner, b"asset-owned", &input, 64);
+    let dsk = owner.master.delegating_key(b"asset-owned").unwrap();
+    let key = sealed.manifest.envelope().open_original(&dsk).unwrap();
+    let mut reader = FragmentReader::owned(sealed.manifest.clone(), key);
+    assert_eq!(reader.manifest().fragments.len(), 4);
+    reader.open(0, &sealed.ciphertexts[0]).unwrap();
+    assert_eq!(
+        reader.check().unwrap_err(),
+        CryptoError::MissingFragment { index: 1 }
+    );
+    for i in 1..4u64 {
+        reader.open(i, &sealed.ciphertexts[i as usize]).unwrap();
+    }
+    assert_eq!(reader.check().unwrap(), sealed.plaintext_hashes);
+    assert_eq!(reader.finish().unwrap(), sealed.plaintext_hashes);
+}
+
+#[test]
+fn owner_delegating_key_is_checked_against_the_manifest() {
+    let owner = Party::new(1);
+    let sealed = seal(&owner, b"asset-x", &data(10), 64);
+    let m = &sealed.manifest;
+    let dsk = m.owner_delegating_key(&owner.master, b"asset-x").unwrap();
+    assert_eq!(dsk.public_key(), m.delegating_public_key);
+    assert!(matches!(
+        m.owner_delegating_key(&owner.master, b"asset-y"),
+        Err(CryptoError::NotOwner { asset_id }) if asset_id == "asset-y"
+    ));
+    assert!(matches!(
+        m.owner_delegating_key(&Party::new(2).master, b"asset-x"),
+        Err(CryptoError::NotOwner { .. })
+    ));
+}

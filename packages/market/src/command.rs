@@ -96,7 +96,14 @@ pub enum MarketCommand {
     /// 400, 900, 750, 250, 450, 650, 150, budgets 200, 300, 400). The paper does not give its
     /// UPS prices; the defaults 14, 16, 18 span the prices at which UPS sellers can take part.
     /// Precedence: flag, then --params-file, then default.
-    #[command(after_help = "A --params-file is TOML; every key is optional:
+    ///
+    /// Examples:
+    ///   twinshare market simulate                     # the paper's parameters, ./market-results/
+    ///   twinshare market simulate --prices 15,17 --reference-price 15 --out-dir /tmp/run
+    ///   twinshare market simulate --params-file market.toml --no-plots --output json
+    #[command(
+        verbatim_doc_comment,
+        after_help = "A --params-file is TOML; every key is optional:
   raw_rates = [100, 200, 1000]
   budgets = [200, 300, 400]
   prices = [14, 16, 18]
@@ -116,7 +123,8 @@ pub enum MarketCommand {
   u_min = 1
   [solver]
   tolerance = 1e-9
-  max_sweeps = 10000")]
+  max_sweeps = 10000"
+    )]
     Simulate(SimulateArgs),
 
     /// Solve one market: the Nash equilibrium rates (and UPS rates with --price).
@@ -125,7 +133,13 @@ pub enum MarketCommand {
     /// KKT multipliers (mu1: C_eMax, mu2: C_eMin, mu3: U_min, and the bounds r <= R_j and
     /// r >= 0), whether the iteration converged, and the total social benefit. A seller that
     /// cannot reach U_min is reported as not taking part.
+    ///
+    /// Examples:
+    ///   twinshare market solve --budget 200 --raw-rates 100,200,1000,500,800,300,600
+    ///   twinshare market solve --budget 300 --raw-rates 100,200,1000 --price 16
+    ///   echo '{"budget": 200, "raw_rates": [100, 200]}' | twinshare market solve --input - --output json
     #[command(
+        verbatim_doc_comment,
         after_help = "An --input file (or - for standard input) is JSON; every key is optional and flags override it:
   {\"params\": {\"beta1\": 0.7, \"u_min\": 1}, \"budget\": 200, \"raw_rates\": [100, 200, 1000],
    \"prices\": [16], \"buyer_value\": 20, \"solver\": {\"tolerance\": 1e-9, \"max_sweeps\": 10000}}
@@ -537,14 +551,14 @@ fn solve(args: &SolveArgs) -> Result<Report> {
         None => SolveFile::default(),
     };
     let Some(budget) = args.budget.or(file.budget) else {
-        return Err(CommandError::Input(format!(
-            "no budget: give --budget B (or \"budget\" in the --input JSON)"
-        )));
+        return Err(CommandError::Input(
+            "no budget: give --budget B (or \"budget\" in the --input JSON)".into(),
+        ));
     };
     let Some(raw_rates) = args.raw_rates.clone().or(file.raw_rates.clone()) else {
-        return Err(CommandError::Input(format!(
-            "no sellers: give --raw-rates R1,R2,... (or \"raw_rates\" in the --input JSON)"
-        )));
+        return Err(CommandError::Input(
+            "no sellers: give --raw-rates R1,R2,... (or \"raw_rates\" in the --input JSON)".into(),
+        ));
     };
     let instance = Instance {
         params: params_from(&args.model, file.params.as_ref()),

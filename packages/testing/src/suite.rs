@@ -6,6 +6,7 @@ use cosmwasm_std::{coins, to_json_binary, Addr, Binary, Coin, Decimal, Empty, He
 use cw20::{Cw20Coin, Cw20ExecuteMsg};
 use cw_multi_test::{App, AppBuilder, AppResponse, Contract, ContractWrapper, Executor};
 use serde::Serialize;
+use twinshare_types::channel::{self, Channel};
 use twinshare_types::escrow::{self, Sale};
 use twinshare_types::registry::{self, Level, Record};
 use twinshare_types::storage::{self, Lease};
@@ -30,6 +31,8 @@ pub struct SuiteConfig {
     pub rekey_timeout_secs: u64,
     pub delivery_timeout_secs: u64,
     pub dispute_window_secs: u64,
+    /// Shortest close timeout of a payment channel.
+    pub min_close_timeout_secs: u64,
 }
 
 impl Default for SuiteConfig {
@@ -43,6 +46,8 @@ impl Default for SuiteConfig {
             rekey_timeout_secs: 3_600,
             delivery_timeout_secs: 3_600,
             dispute_window_secs: 86_400,
+            // As localnet/deploy.sh.
+            min_close_timeout_secs: 10,
         }
     }
 }
@@ -72,6 +77,8 @@ pub struct Suite {
     pub registry: Addr,
     pub data_token: Addr,
     pub escrow: Addr,
+    /// Payment channels for anchoring fees, paid in `cw20`, sensors checked with `registry`.
+    pub payment_channel: Addr,
 }
 
 fn cw20_contract() -> Box<dyn Contract<Empty>> {
@@ -99,6 +106,11 @@ fn token_contract() -> Box<dyn Contract<Empty>> {
 
 fn escrow_contract() -> Box<dyn Contract<Empty>> {
     use ::escrow::contract as c;
+    Box::new(ContractWrapper::new(c::execute, c::instantiate, c::query).with_migrate(c::migrate))
+}
+
+fn channel_contract() -> Box<dyn Contract<Empty>> {
+    use twinshare_payment_channel::contract as c;
     Box::new(ContractWrapper::new(c::execute, c::instantiate, c::query).with_migrate(c::migrate))
 }
 
@@ -159,6 +171,7 @@ impl Suite {
         let registry_code = app.store_code(registry_contract());
         let token_code = app.store_code(token_contract());
         let escrow_code = app.store_code(escrow_contract());
+        let channel_code = app.store_code(channel_contract());
 
         let cw20 = app
             .instantiate_contract(
@@ -244,6 +257,20 @@ impl Suite {
                 Some(admin.to_string()),
             )
             .expect("instantiate escrow");
+        let payment_channel = app
+            .instantiate_contract(
+                channel_code,
+                admin.clone(),
+                &channel::InstantiateMsg {
+                    registry: registry.to_string(),
+                    token: cw20.to_string(),
+                    min_close_timeout_secs: config.min_close_timeout_secs,
+                },
+                &[],
+                "payment-channel",
+                Some(admin.to_string()),
+            )
+            .expect("instantiate payment-channel");
 
         let mut suite = Suite {
             app,
@@ -262,6 +289,7 @@ impl Suite {
             registry,
             data_token,
             escrow,
+            payment_channel,
         };
         let price = suite.config.price_per_byte_second;
         let provider = suite.provider.clone();
@@ -367,6 +395,53 @@ impl Suite {
             },
             &[],
         )
+    }
+
+    /// Registers `pubkey` as a sensor of `owner` in the registry.
+    pub fn register_sensor(
+        &mut self,
+        owner: &Addr,
+        pubkey: HexBinary,
+        name: &str,
+    ) -> Result<AppResponse> {
+        self.app.execute_contract(
+            owner.clone(),
+            self.registry.clone(),
+            &registry::ExecuteMsg::RegisterSensor {
+                pubkey,
+                name: name.into(),
+            },
+            &[],
+        )
+    }
+
+    /// Opens a payment channel from `owner` to `payee` with `deposit` of the cw20 token;
+    /// returns its id.
+    pub fn open_channel(
+        &mut self,
+        owner: &Addr,
+        payee: &Addr,
+        deposit: u128,
+        close_timeout_secs: u64,
+    ) -> Result<u64> {
+        let contract = self.payment_channel.clone();
+        let res = self.cw20_send(
+            owner,
+            &contract,
+            deposit,
+            to_json_binary(&channel::ReceiveMsg::Open {
+                payee: payee.to_string(),
+                close_timeout_secs,
+            })?,
+        )?;
+        Ok(attr(&res, "channel_id")?.parse()?)
+    }
+
+    pub fn payment_channel(&self, id: u64) -> Channel {
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.payment_channel, &channel::QueryMsg::Channel { id })
+            .expect("payment channel")
     }
 
     /// What a lease of `bytes` for `secs` with the suite's provider costs now.

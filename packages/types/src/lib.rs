@@ -2,13 +2,14 @@
 //! client, relayer, CLI and web wallet speak to the contracts without depending on them), payment
 //! denominations, the Merkle proof format, Umbral key checks and pagination limits.
 
+pub mod claims;
 pub mod denom;
 pub mod error;
 pub mod merkle;
-pub mod claims;
 pub mod pagination;
 pub mod umbral;
 
+pub mod channel;
 pub mod escrow;
 pub mod registry;
 pub mod storage;

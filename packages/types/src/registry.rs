@@ -16,6 +16,8 @@ pub const MAX_LOCATOR_LEN: usize = 512;
 pub const MAX_MEMBERS_PER_MSG: usize = 50;
 /// Most anchorer addresses the registry keeps.
 pub const MAX_ANCHORERS: usize = 20;
+/// Longest name of a sensor.
+pub const MAX_SENSOR_NAME_LEN: usize = 64;
 
 /// Paper Rule 1-2: time-sensitive data is `High` and may pay the orderer a service fee;
 /// everything else is `Low` and carries no fee.
@@ -110,6 +112,17 @@ pub enum ExecuteMsg {
         add: Vec<String>,
         remove: Vec<String>,
     },
+    /// Registers a sensor key of the sender (issue 9): claim batches and payment-channel
+    /// vouchers signed by it count as the sender's. A key belongs to one owner; the same owner
+    /// registering it again renames it.
+    RegisterSensor {
+        /// 33-byte compressed secp256k1 point.
+        pubkey: HexBinary,
+        /// Display name, 1-64 characters.
+        name: String,
+    },
+    /// The sensor's owner only: forgets the key, so its signatures no longer count.
+    RemoveSensor { pubkey: HexBinary },
 }
 
 #[cw_serde]
@@ -173,6 +186,16 @@ pub enum QueryMsg {
         /// The leaf value (not its hash); the tree hashes it with the leaf domain byte.
         leaf: HexBinary,
         proof: MerkleProof,
+    },
+    /// A registered sensor key and its owner; an error when the key is not registered.
+    #[returns(Sensor)]
+    Sensor { pubkey: HexBinary },
+    /// An owner's sensors, ordered by public key bytes.
+    #[returns(SensorsResponse)]
+    SensorsByOwner {
+        owner: String,
+        start_after: Option<HexBinary>,
+        limit: Option<u32>,
     },
 }
 
@@ -265,6 +288,22 @@ pub struct VerifyInclusionResponse {
     pub valid: bool,
     /// The batch's stored root.
     pub root: HexBinary,
+}
+
+/// A sensor key registered by its owner.
+#[cw_serde]
+pub struct Sensor {
+    /// 33-byte compressed secp256k1 public key.
+    pub pubkey: HexBinary,
+    pub owner: Addr,
+    pub name: String,
+    /// Block time of the last registration (or rename).
+    pub registered_at: Timestamp,
+}
+
+#[cw_serde]
+pub struct SensorsResponse {
+    pub sensors: Vec<Sensor>,
 }
 
 #[cw_serde]

@@ -840,3 +840,136 @@ fn admin_updates_are_validated() {
         );
     }
 }
+
+// ---- sensors ----
+
+use super::sensors::{register_sensor, sensor, sensors_of};
+use crate::msg::{Sensor, MAX_SENSOR_NAME_LEN};
+
+#[test]
+fn someone_elses_sensor_key_cannot_be_taken() {
+    let mut suite = Suite::new();
+    let (alice, carol) = (suite.alice.clone(), suite.carol.clone());
+    let g = key(KEY_G);
+    register_sensor(&mut suite, &alice, &g, "press").unwrap();
+    let before: Sensor = sensor(&suite, &g).unwrap();
+    let err = register_sensor(&mut suite, &carol, &g, "mine now").unwrap_err();
+    assert_eq!(
+        contract_err(err),
+        ContractError::SensorOwnedByOther {
+            pubkey: g.to_hex(),
+            owner: alice.to_string(),
+        }
+    );
+    assert_eq!(sensor(&suite, &g).unwrap(), before);
+    assert!(sensors_of(&suite, &carol, None, None).is_empty());
+}
+
+#[test]
+fn only_the_owner_removes_a_sensor() {
+    let mut suite = Suite::new();
+    let (alice, carol) = (suite.alice.clone(), suite.carol.clone());
+    let g = key(KEY_G);
+    register_sensor(&mut suite, &alice, &g, "press").unwrap();
+    let msg = ExecuteMsg::RemoveSensor { pubkey: g.clone() };
+    let err = suite.execute(&carol, &msg, &[]).unwrap_err();
+    assert_eq!(
+        contract_err(err),
+        ContractError::Unauthorized {
+            action: format!("remove sensor {}", g.to_hex()),
+            allowed: alice.to_string(),
+        }
+    );
+    assert_eq!(sensor(&suite, &g).unwrap().owner, alice);
+    assert_eq!(sensors_of(&suite, &alice, None, None), vec![g.clone()]);
+
+    let unknown = key(KEY_2G);
+    let err = suite
+        .execute(
+            &alice,
+            &ExecuteMsg::RemoveSensor {
+                pubkey: unknown.clone(),
+            },
+            &[],
+        )
+        .unwrap_err();
+    assert_eq!(
+        contract_err(err),
+        ContractError::SensorNotFound {
+            pubkey: unknown.to_hex(),
+        }
+    );
+}
+
+#[test]
+fn malformed_sensor_keys_are_refused() {
+    let mut suite = Suite::new();
+    let alice = suite.alice.clone();
+    let g = key(KEY_G).to_vec();
+    let mut uncompressed_prefix = g.clone();
+    uncompressed_prefix[0] = 0x04;
+    // x = 5 has no y on secp256k1.
+    let mut off_curve = vec![0x02];
+    off_curve.extend_from_slice(&[0u8; 31]);
+    off_curve.push(5);
+    let cases = [
+        (g[..32].to_vec(), "32 bytes"),
+        ([g.clone(), vec![0]].concat(), "34 bytes"),
+        (vec![], "0 bytes"),
+        (uncompressed_prefix, "prefix 0x04 is not a compressed point"),
+        (off_curve, "not a point on secp256k1"),
+    ];
+    for (bytes, reason) in cases {
+        let pubkey = HexBinary::from(bytes);
+        let err = register_sensor(&mut suite, &alice, &pubkey, "s").unwrap_err();
+        assert_eq!(
+            contract_err(err),
+            ContractError::InvalidSensorKey {
+                reason: reason.to_string()
+            }
+        );
+    }
+    assert!(sensors_of(&suite, &alice, None, None).is_empty());
+}
+
+#[test]
+fn bad_sensor_names_and_funds_are_refused() {
+    let mut suite = Suite::new();
+    let alice = suite.alice.clone();
+    let g = key(KEY_G);
+    for (name, len) in [
+        (String::new(), 0),
+        ("  ".to_string(), 0),
+        ("x".repeat(MAX_SENSOR_NAME_LEN + 1), MAX_SENSOR_NAME_LEN + 1),
+    ] {
+        let err = register_sensor(&mut suite, &alice, &g, &name).unwrap_err();
+        assert_eq!(
+            contract_err(err),
+            ContractError::InvalidSensorName {
+                len,
+                max: MAX_SENSOR_NAME_LEN
+            }
+        );
+    }
+    assert!(sensor(&suite, &g).is_err());
+
+    let msg = ExecuteMsg::RegisterSensor {
+        pubkey: g.clone(),
+        name: "press".to_string(),
+    };
+    let err = suite.execute(&alice, &msg, &fee(1)).unwrap_err();
+    assert_eq!(
+        contract_err(err),
+        ContractError::Payment(PaymentError::NonPayable {})
+    );
+    assert!(sensor(&suite, &g).is_err());
+
+    suite.execute(&alice, &msg, &[]).unwrap();
+    let remove = ExecuteMsg::RemoveSensor { pubkey: g.clone() };
+    let err = suite.execute(&alice, &remove, &fee(1)).unwrap_err();
+    assert_eq!(
+        contract_err(err),
+        ContractError::Payment(PaymentError::NonPayable {})
+    );
+    assert!(sensor(&suite, &g).is_ok());
+}

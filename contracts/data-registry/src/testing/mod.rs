@@ -6,6 +6,7 @@ mod execute;
 mod instantiate;
 mod migration;
 mod queries;
+mod sensors;
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_schema::serde::de::DeserializeOwned;

@@ -253,14 +253,14 @@ pub async fn command(ctx: &Context, args: &BenchShareArgs) -> Result<Outcome> {
 }
 
 /// The client, looking for txs every `poll`.
-async fn connect(network: Network, poll: Duration) -> Result<Chain> {
+pub(crate) async fn connect(network: Network, poll: Duration) -> Result<Chain> {
     let config = network.chain_config()?.with_poll_interval(poll);
     let client = ChainClient::connect(config).await?;
     Ok(Chain { client, network })
 }
 
 /// The funder: a key of the keystore, else a built-in dev account (DEV ONLY).
-fn funder_identity(ctx: &Context, name: &str, prefix: &str) -> Result<Identity> {
+pub(crate) fn funder_identity(ctx: &Context, name: &str, prefix: &str) -> Result<Identity> {
     if crate::keystore::check_name(name).is_ok() && ctx.keystore.exists(name) {
         return ctx.identity(name, prefix);
     }

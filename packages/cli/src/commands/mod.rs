@@ -14,6 +14,8 @@ pub mod provider;
 pub mod sales;
 pub mod seller_agent;
 pub mod status;
+pub mod stream;
+pub mod stream_publish;
 pub mod tokenize;
 pub mod upload;
 pub mod verify;
