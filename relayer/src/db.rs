@@ -184,6 +184,49 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Creates (or opens) a redb database at `path` with `builder`'s settings, creating its folder.
+/// Shared by the relayer's job store and the anchoring service's store.
+pub(crate) fn create_database(path: &Path, builder: redb::Builder) -> Result<Database, DbError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| DbError::Open {
+            path: path.to_path_buf(),
+            reason: format!("cannot create {}: {e}", dir.display()),
+            locked: false,
+        })?;
+    }
+    builder.create(path).map_err(|e| open_error(path, e))
+}
+
+/// Records `version` in the `meta` table of a new database, or refuses one written by another
+/// schema version (named `what` in the error).
+pub(crate) fn check_schema(
+    txn: &redb::WriteTransaction,
+    path: &Path,
+    what: &str,
+    version: u64,
+) -> Result<(), DbError> {
+    let mut meta = txn
+        .open_table(META)
+        .map_err(|e| DbError::storage("open meta", e))?;
+    let schema = meta
+        .get(SCHEMA_KEY)
+        .map_err(|e| DbError::storage("read schema", e))?
+        .map(|v| v.value());
+    match schema {
+        None => {
+            meta.insert(SCHEMA_KEY, version)
+                .map_err(|e| DbError::storage("write schema", e))?;
+            Ok(())
+        }
+        Some(v) if v == version => Ok(()),
+        Some(other) => Err(DbError::Open {
+            path: path.to_path_buf(),
+            reason: format!("{what} version {other}; this relayer knows {version}"),
+            locked: false,
+        }),
+    }
+}
+
 fn open_error(path: &Path, e: redb::DatabaseError) -> DbError {
     let locked = matches!(e, redb::DatabaseError::DatabaseAlreadyOpen);
     DbError::Open {
@@ -230,40 +273,11 @@ fn read_all(txn: &redb::ReadTransaction) -> Result<Snapshot, DbError> {
 impl Store {
     /// Opens (or creates) the database, creating its folder.
     pub fn open(path: &Path) -> Result<Store, DbError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::Open {
-                path: path.to_path_buf(),
-                reason: format!("cannot create {}: {e}", dir.display()),
-                locked: false,
-            })?;
-        }
-        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        let db = create_database(path, redb::Builder::new())?;
         {
             let txn = db.begin_write().map_err(|e| DbError::storage("begin", e))?;
             {
-                let mut meta = txn
-                    .open_table(META)
-                    .map_err(|e| DbError::storage("open meta", e))?;
-                let schema = meta
-                    .get(SCHEMA_KEY)
-                    .map_err(|e| DbError::storage("read schema", e))?
-                    .map(|v| v.value());
-                match schema {
-                    None => {
-                        meta.insert(SCHEMA_KEY, SCHEMA_VERSION)
-                            .map_err(|e| DbError::storage("write schema", e))?;
-                    }
-                    Some(SCHEMA_VERSION) => {}
-                    Some(other) => {
-                        return Err(DbError::Open {
-                            path: path.to_path_buf(),
-                            reason: format!(
-                                "schema version {other}; this relayer knows {SCHEMA_VERSION}"
-                            ),
-                            locked: false,
-                        })
-                    }
-                }
+                check_schema(&txn, path, "schema", SCHEMA_VERSION)?;
                 txn.open_table(JOBS)
                     .map_err(|e| DbError::storage("open jobs", e))?;
             }

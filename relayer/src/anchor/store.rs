@@ -24,7 +24,7 @@ use twinshare_types::claims::{ClaimLevel, ClaimRecord};
 use twinshare_types::merkle::{Hash, HASH_LEN};
 
 use super::ingest::{over_capacity, Checked, Rejection};
-use crate::db::now_ms;
+use crate::db::{check_schema, create_database, now_ms};
 use crate::error::DbError;
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -39,7 +39,6 @@ const BATCH_BY_POST: TableDefinition<u64, u64> = TableDefinition::new("batch_by_
 /// Batches written and not yet known anchored (several may be in flight).
 const SENDING: TableDefinition<u64, ()> = TableDefinition::new("sending");
 
-const SCHEMA_KEY: &str = "schema";
 const SCHEMA_VERSION: u64 = 1;
 const NEXT_POST: &str = "next_post";
 const NEXT_BATCH: &str = "next_batch";
@@ -233,46 +232,12 @@ fn corrupt(key: String, reason: impl std::fmt::Display) -> DbError {
 impl Store {
     /// Opens (or creates) the database and rebuilds the in-memory state.
     pub fn open(path: &Path) -> Result<Store, DbError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbError::Open {
-                path: path.to_path_buf(),
-                reason: format!("cannot create {}: {e}", dir.display()),
-                locked: false,
-            })?;
-        }
-        let db = Database::builder()
-            .set_cache_size(DB_CACHE_BYTES)
-            .create(path)
-            .map_err(|e| DbError::Open {
-                path: path.to_path_buf(),
-                locked: matches!(e, redb::DatabaseError::DatabaseAlreadyOpen),
-                reason: e.to_string(),
-            })?;
+        let mut builder = Database::builder();
+        builder.set_cache_size(DB_CACHE_BYTES);
+        let db = create_database(path, builder)?;
         let txn = db.begin_write().map_err(|e| DbError::storage("begin", e))?;
         {
-            let mut meta = txn
-                .open_table(META)
-                .map_err(|e| DbError::storage("open meta", e))?;
-            let schema = meta
-                .get(SCHEMA_KEY)
-                .map_err(|e| DbError::storage("read schema", e))?
-                .map(|v| v.value());
-            match schema {
-                None => {
-                    meta.insert(SCHEMA_KEY, SCHEMA_VERSION)
-                        .map_err(|e| DbError::storage("write schema", e))?;
-                }
-                Some(SCHEMA_VERSION) => {}
-                Some(other) => {
-                    return Err(DbError::Open {
-                        path: path.to_path_buf(),
-                        reason: format!(
-                            "anchor schema version {other}; this relayer knows {SCHEMA_VERSION}"
-                        ),
-                        locked: false,
-                    })
-                }
-            }
+            check_schema(&txn, path, "anchor schema", SCHEMA_VERSION)?;
             // Create every table, so readers never meet a missing one.
             txn.open_table(POSTS)
                 .map_err(|e| DbError::storage("open", e))?;
