@@ -17,6 +17,7 @@ use twinshare_client::Signer;
 use twinshare_crypto::SensorKey;
 use twinshare_relayer::anchor::chain::{AnchorChain, AnchorContracts};
 use twinshare_relayer::anchor::ingest::Checked;
+use twinshare_relayer::anchor::metrics::Source;
 use twinshare_relayer::anchor::store::Store;
 use twinshare_relayer::chain::ChainHandle;
 use twinshare_relayer::lane::Priority;
@@ -90,14 +91,11 @@ async fn claims_are_anchored_and_proofs_verify_on_chain() {
     let config = service_config(dir.path());
     let chain = relayer_chain(&net, &config);
     let shutdown = Shutdown::new();
-    let running = twinshare_relayer::anchor::start(
-        &config,
-        &chain,
-        Arc::new(Metrics::new()),
-        shutdown.clone(),
-    )
-    .await
-    .expect("anchoring service");
+    let metrics = Arc::new(Metrics::new());
+    let running =
+        twinshare_relayer::anchor::start(&config, &chain, metrics.clone(), shutdown.clone())
+            .await
+            .expect("anchoring service");
     let client = AnchorClient::new(&running.addr.to_string()).unwrap();
     let who = owner.address();
 
@@ -228,8 +226,22 @@ async fn claims_are_anchored_and_proofs_verify_on_chain() {
     assert_eq!(state.next_seq, 300);
     assert_eq!(state.last_anchored_seq, Some(299));
     assert_eq!(state.pending, 0);
+    // Seen included by the node's push (the websocket), not by looking the txs up.
+    let seen = |source| {
+        metrics
+            .anchor
+            .inclusions
+            .get_or_create(&Source { source })
+            .get()
+    };
+    let (pushed, looked_up) = (seen("pushed"), seen("looked_up"));
+    assert!(
+        pushed > 0 && pushed + looked_up >= batches.len() as u64,
+        "{pushed} inclusion(s) pushed, {looked_up} looked up, {} batch(es)",
+        batches.len()
+    );
     println!(
-        "{checked} records acknowledged in {acked:?}, all provable after {provable:?}, in {} batch(es)",
+        "{checked} records acknowledged in {acked:?}, all provable after {provable:?}, in {} batch(es), {pushed} inclusion(s) pushed",
         batches.len()
     );
 
@@ -408,4 +420,41 @@ async fn a_killed_anchorer_anchors_each_batch_exactly_once() {
         shutdown.trigger();
         running.join(Duration::from_secs(10)).await;
     }
+}
+
+/// A daemon whose account the registry does not list as an anchorer is told so at start, in
+/// words naming the fix, and creates nothing (it used to find out at its first AnchorBatch and
+/// retry that forever).
+#[tokio::test]
+async fn an_account_that_is_not_an_anchorer_is_told_so_at_start() {
+    let net = net().await;
+    let channel = format!("not-anchorer-{}", suffix());
+    let anchor = AnchorChain::new(
+        net.client.clone(),
+        net.provider.clone(),
+        AnchorContracts {
+            registry: net.c().data_registry.clone(),
+            storage_payment: net.c().storage_payment.clone(),
+            payment_channel: None,
+            provider: net.provider.address().to_string(),
+            channel: channel.clone(),
+        },
+    );
+    let err = anchor
+        .ensure_channel()
+        .await
+        .expect_err("the provider is no anchorer");
+    let text = err.to_string();
+    assert!(
+        text.contains("not an anchorer") && text.contains("UpdateAnchorers"),
+        "{text}"
+    );
+    let created: Result<registry::Channel, _> = net
+        .client
+        .query_smart(
+            &net.c().data_registry,
+            &registry::QueryMsg::Channel { id: channel },
+        )
+        .await;
+    assert!(created.is_err(), "no channel was created");
 }

@@ -536,6 +536,24 @@ impl Cli {
         self.path("store")
     }
 
+    /// A sensor series for `stream publish --file`: `n` CSV lines (one record each: a
+    /// millisecond timestamp and two values) in the CLI's folder as `name`; its path.
+    pub fn records_file(&self, name: &str, n: usize) -> String {
+        let path = self.path(name);
+        let text: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{},{:.3},{:.3}\n",
+                    1_700_000_000_000u64 + i as u64,
+                    i as f64 * 0.01,
+                    -0.5
+                )
+            })
+            .collect();
+        std::fs::write(&path, text).expect("records file");
+        path.display().to_string()
+    }
+
     pub fn storage_uri(&self) -> String {
         format!("fs://{}", self.storage_dir().display())
     }

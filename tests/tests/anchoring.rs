@@ -189,23 +189,6 @@ fn now_ms() -> u64 {
     twinshare_e2e::now_ms()
 }
 
-/// A file of `n` CSV lines (one record each) in the CLI's folder; its path.
-fn cli_file(cli: &Cli, name: &str, n: usize) -> String {
-    let path = cli.path(name);
-    let text: String = (0..n)
-        .map(|i| {
-            format!(
-                "{},{:.3},{:.3}\n",
-                1_700_000_000_000u64 + i as u64,
-                i as f64 * 0.01,
-                -0.5
-            )
-        })
-        .collect();
-    std::fs::write(&path, text).expect("records file");
-    path.display().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sensors_publish_every_record_is_provable_and_bad_input_gets_its_code() {
     let _turn = SERIAL.lock().await;
@@ -232,7 +215,7 @@ async fn sensors_publish_every_record_is_provable_and_bad_input_gets_its_code() 
     // Three sensors publish through the binary, at once, while the bad input goes in: two
     // generate 250 records/s for 4 s, the third reads 1,000 lines of a file at that rate.
     let sfx = suffix();
-    let lines = cli_file(&w.cli, "s3.csv", 1_000);
+    let lines = w.cli.records_file("s3.csv", 1_000);
     let publishers: Vec<_> = ["s1", "s2", "s3"]
         .iter()
         .map(|s| {

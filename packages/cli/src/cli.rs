@@ -911,14 +911,30 @@ pub enum StreamCommand {
     #[command(verbatim_doc_comment)]
     Prove(ProveArgs),
 
-    /// Download and decrypt a stream epoch (as its owner), recompute every record's leaf and
-    /// check it against its proof and the anchored root on chain. Fails on any mismatch.
+    /// Download and decrypt a stream epoch, recompute every record's leaf and check it against
+    /// its proof and the anchored root on chain. Fails on any mismatch.
+    ///
+    /// As the owner: name the epoch (--epoch, or --stream and --first-seq). As a buyer: name the
+    /// sale (--sale, from `buy`); the epoch opens with the cfrags the relayer delivered, must
+    /// hash to the record's root on chain, and its owner must be the record's and the seller.
     ///
     /// Examples:
     ///   twinshare --from alice stream verify --epoch assets/epoch-1f2e.../manifest.json
     ///   twinshare --from alice stream verify --stream press-7/vib --first-seq 0
+    ///   twinshare --from bob stream verify --sale 12
     #[command(verbatim_doc_comment)]
     Verify(StreamVerifyArgs),
+
+    /// Offer one of your stream epochs for sale: register it (its manifest's root, like
+    /// `upload`) and list it (like `tokenize`). A buyer runs `buy`, and once delivered checks
+    /// every record with `stream verify --sale`. Nothing is sent unless the epoch opens with
+    /// your key and names you as its owner.
+    ///
+    /// Examples:
+    ///   twinshare --from alice stream offer --epoch assets/epoch-1f2e.../manifest.json --channel welding --price 5000
+    ///   twinshare --from alice stream offer --stream press-7/vib --first-seq 0 --channel welding --price 5000 --level low
+    #[command(verbatim_doc_comment)]
+    Offer(OfferArgs),
 
     /// Publish a folder of sensor files as a stream: each file, in name order, is uploaded and
     /// registered as the next record of the stream (one Register tx per record, High level).
@@ -1049,20 +1065,71 @@ pub struct ProveArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("which_epoch").required(true).args(["epoch", "stream", "sale"])))]
 pub struct StreamVerifyArgs {
-    /// The epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
-    #[arg(long, conflicts_with_all = ["stream", "first_seq"], required_unless_present = "stream")]
+    /// Your epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
+    #[arg(long)]
     pub epoch: Option<String>,
-    /// The stream, with --first-seq: the epoch starting at that seq.
+    /// The stream, with --first-seq: your epoch starting at that seq.
     #[arg(long, requires = "first_seq")]
     pub stream: Option<String>,
     #[arg(long, requires = "stream")]
     pub first_seq: Option<u64>,
+    /// As a buyer: the sale of an epoch (from `buy`), once the relayer delivered it.
+    #[arg(long)]
+    pub sale: Option<u64>,
     /// How long to wait for records still pending.
     #[arg(long, value_parser = parse_duration_secs, default_value = "10s")]
     pub wait: u64,
     #[command(flatten)]
     pub anchor: AnchorArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("which_epoch").required(true).args(["epoch", "stream"])))]
+pub struct OfferArgs {
+    /// The epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
+    #[arg(long)]
+    pub epoch: Option<String>,
+    /// The stream, with --first-seq: your epoch starting at that seq.
+    #[arg(long, requires = "first_seq")]
+    pub stream: Option<String>,
+    #[arg(long, requires = "stream")]
+    pub first_seq: Option<u64>,
+    /// Price, in the smallest unit of the denom.
+    #[arg(long)]
+    pub price: u128,
+    /// `cw20` (the payment token, default), `cw20:<address>` or `native:<denom>`.
+    #[arg(long, default_value = "cw20")]
+    pub denom: String,
+    /// The channel the record belongs to (you must be a member; buyers too, for a public
+    /// listing).
+    #[arg(long)]
+    pub channel: String,
+    /// The storage provider holding the epoch [default: the configured provider].
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// High (sensor data, with --fee) or low.
+    #[arg(long, value_enum, default_value_t = LevelArg::High)]
+    pub level: LevelArg,
+    /// Service fee of a High record, in the registry's fee denom (ustake on the localnet).
+    #[arg(long, default_value_t = 0)]
+    pub fee: u128,
+    /// Who may buy: public (any channel member), partial (--allow list) or private.
+    #[arg(long, value_enum, default_value_t = OpennessArg::Public)]
+    pub openness: OpennessArg,
+    /// Allowed buyers of a partial listing (addresses or names); repeatable.
+    #[arg(long)]
+    pub allow: Vec<String>,
+    /// The equipment the data is about.
+    #[arg(long)]
+    pub equipment: Option<String>,
+    /// Schema or format of the payloads, e.g. csv:t,ax,ay,az.
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Free text [default: the stream and its seqs].
+    #[arg(long)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -1218,6 +1285,51 @@ mod tests {
         assert!(parse(&["stream", "verify", "--stream", "a"]).is_err());
         assert!(parse(&["stream", "verify", "--stream", "a", "--first-seq", "0"]).is_ok());
         assert!(parse(&["stream", "verify", "--epoch", "assets/x/manifest.json"]).is_ok());
+        assert!(parse(&["stream", "verify", "--sale", "3"]).is_ok());
+        assert!(parse(&["stream", "verify", "--sale", "3", "--epoch", "e"]).is_err());
+        assert!(parse(&[
+            "stream",
+            "verify",
+            "--sale",
+            "3",
+            "--stream",
+            "a",
+            "--first-seq",
+            "0"
+        ])
+        .is_err());
+        assert!(parse(&[
+            "stream",
+            "verify",
+            "--epoch",
+            "e",
+            "--stream",
+            "a",
+            "--first-seq",
+            "0"
+        ])
+        .is_err());
+        let offer = ["stream", "offer", "--channel", "c", "--price", "5"];
+        let with_offer = |extra: &[&str]| {
+            let mut v = offer.to_vec();
+            v.extend_from_slice(extra);
+            parse(&v)
+        };
+        assert!(with_offer(&[]).is_err(), "an offer names its epoch");
+        assert!(with_offer(&["--stream", "a"]).is_err());
+        assert!(with_offer(&["--epoch", "e", "--stream", "a", "--first-seq", "1"]).is_err());
+        let cli = with_offer(&["--stream", "a/b", "--first-seq", "200"]).expect("offer");
+        let Command::Stream(StreamCommand::Offer(o)) = cli.command else {
+            panic!("not stream offer")
+        };
+        assert_eq!(
+            (o.first_seq, o.price, o.level),
+            (Some(200), 5, LevelArg::High)
+        );
+        assert!(
+            parse(&["stream", "offer", "--epoch", "e", "--channel", "c"]).is_err(),
+            "a price"
+        );
         assert!(parse(&["stream", "files", "dir", "--stream", "s", "--channel", "c"]).is_ok());
         let cli = parse(&["bench", "anchor"]).expect("bench anchor");
         let Command::Bench(BenchCommand::Anchor(b)) = cli.command else {

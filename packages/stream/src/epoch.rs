@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 use twinshare_crypto::MasterKey;
 use twinshare_types::claims::ClaimRecord;
 use twinshare_uploader::{
-    AssetId, DownloadOptions, Downloader, NoProgress, Opener, Operator, UploadOptions, Uploader,
+    AssetId, DownloadOptions, DownloadReport, Downloader, NoProgress, Opener, Operator,
+    UploadOptions, Uploader,
 };
 
 use crate::batch::record_of;
@@ -232,13 +233,38 @@ pub async fn store(op: &Operator, owner: &MasterKey, epoch: &Epoch) -> Result<St
     })
 }
 
+/// An epoch as fetched: its records and what the download checked (root, sizes).
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub epoch: Epoch,
+    pub report: DownloadReport,
+}
+
 /// Fetches, decrypts (as the owner, or as a buyer with cfrags) and parses an epoch.
 pub async fn load(op: &Operator, asset: &AssetId, opener: Opener) -> Result<Epoch> {
+    Ok(open(op, asset, opener, None).await?.epoch)
+}
+
+/// [`load`], and when `expect_root` is given (a record's hash on chain) the manifest must carry
+/// that root and the plaintext must hash to it.
+pub async fn open(
+    op: &Operator,
+    asset: &AssetId,
+    opener: Opener,
+    expect_root: Option<[u8; 32]>,
+) -> Result<Opened> {
     let mut bytes = Vec::new();
-    Downloader::new(op.clone(), DownloadOptions::default())
+    let options = DownloadOptions {
+        expect_root,
+        ..DownloadOptions::default()
+    };
+    let report = Downloader::new(op.clone(), options)
         .download_to_writer(asset, opener, &mut bytes, &NoProgress)
         .await?;
-    Epoch::decode(&bytes)
+    Ok(Opened {
+        epoch: Epoch::decode(&bytes)?,
+        report,
+    })
 }
 
 #[cfg(test)]
@@ -312,5 +338,74 @@ mod tests {
         assert_eq!(leaves, expected);
         let stranger = MasterKey::from_seed(&[8u8; 32]).expect("key");
         assert!(load(&op, &asset, Opener::Owner(stranger)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_buyer_opens_an_epoch_with_its_cfrags_and_the_root_is_checked() {
+        use twinshare_crypto::Threshold;
+        use twinshare_uploader::{sharing, storage, SaleId};
+
+        let op = StorageConfig::memory().build().expect("memory");
+        let (owner, buyer, relayer) = (
+            MasterKey::from_seed(&[1u8; 32]).expect("key"),
+            MasterKey::from_seed(&[2u8; 32]).expect("key"),
+            MasterKey::from_seed(&[3u8; 32]).expect("key"),
+        );
+        let e = epoch(100, 30);
+        let stored = store(&op, &owner, &e).await.expect("store");
+        let asset = AssetId::from_locator(&stored.locator).expect("locator");
+        let buyer_pk = buyer.receiving_key().public_key();
+        let sealed = sharing::grant(
+            &owner,
+            &asset,
+            &buyer_pk,
+            &relayer.relayer_key().public_key(),
+            Threshold::default(),
+        )
+        .expect("grant");
+        let sale = SaleId::new("9").expect("sale id");
+        sharing::reencrypt_to_storage(&op, &relayer, &asset, &sale, &sealed, &buyer_pk)
+            .await
+            .expect("re-encrypt");
+        let cfrags = storage::get_cfrags(&op, &asset, &sale)
+            .await
+            .expect("cfrags");
+        let as_buyer = || Opener::Buyer {
+            master: buyer.clone(),
+            cfrags: cfrags.clone(),
+            verifying_key: Some(owner.verifying_public_key()),
+        };
+        let mut root = [0u8; 32];
+        hex::decode_to_slice(&stored.root, &mut root).expect("root hex");
+        let opened = open(&op, &asset, as_buyer(), Some(root))
+            .await
+            .expect("the buyer opens it");
+        assert_eq!(opened.epoch, e);
+        assert_eq!(opened.report.root, stored.root);
+        // Another root (a record of other data) is refused before anything is decrypted.
+        let mut other = root;
+        other[0] ^= 1;
+        let err = open(&op, &asset, as_buyer(), Some(other))
+            .await
+            .expect_err("wrong root");
+        assert!(err.to_string().contains("root"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_object_that_is_not_an_epoch_says_so() {
+        let op = StorageConfig::memory().build().expect("memory");
+        let owner = MasterKey::from_seed(&[5u8; 32]).expect("key");
+        let uploader =
+            Uploader::new(op.clone(), owner.clone(), UploadOptions::default()).expect("uploader");
+        let report = uploader
+            .upload_reader(&b"t,ax\n1,0.5\n"[..], "-", None, None, &NoProgress)
+            .await
+            .expect("upload");
+        let asset = AssetId::from_locator(&report.manifest).expect("locator");
+        let err = open(&op, &asset, Opener::Owner(owner), None)
+            .await
+            .expect_err("a CSV file is no epoch");
+        assert!(matches!(err, Error::BadEpoch(_)), "{err:?}");
+        assert!(err.to_string().contains("not a stream epoch"), "{err}");
     }
 }

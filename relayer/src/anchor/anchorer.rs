@@ -1,8 +1,10 @@
 //! The anchorer: cut a batch from the pending posts in acknowledgment order a short linger
 //! after claims arrive (at once when `max_anchor_leaves` wait), while fewer than
 //! `max_in_flight` batches await inclusion; write it `sending` with its leaves, send one
-//! `AnchorBatch`, look its tx up every `inclusion_poll_ms` and mark it anchored (provable) the
-//! moment it is seen included. A claim so waits at most a linger before its tx is in the
+//! `AnchorBatch`, and mark it anchored (provable) the moment it is seen included: the node
+//! pushes the tx's events over the websocket when its block commits ([`super::inclusion`]);
+//! while that is down, the tx is looked up after each new height (read every
+//! `inclusion_poll_ms`). A claim so waits at most a linger before its tx is in the
 //! mempool, and is provable one block (plus a lookup) later; batching once per block instead
 //! made claims wait up to a block for the cut and another for the inclusion.
 //!
@@ -21,7 +23,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
-use super::chain::{AnchorChain, Tip};
+use super::chain::{AnchorChain, Included, Tip};
+use super::inclusion::Inclusions;
 use super::metrics::Outcome;
 use super::store::{BatchRecord, Store};
 use super::Service;
@@ -49,6 +52,8 @@ pub async fn run(svc: Arc<Service>) {
     // One height reader for every batch in flight (each looks its tx up when a block
     // appears) and for the linger (which ends in time for the next proposal).
     let (heights, watcher) = chain.watch_tip(svc.config.inclusion_poll(), shutdown.clone());
+    // Inclusions pushed by the node end a batch's wait as soon as its block is committed.
+    let (inclusions, follower) = chain.follow_inclusions(shutdown.clone());
     loop {
         while let Some(done) = tasks.try_join_next() {
             if let Ok(no) = done {
@@ -59,7 +64,9 @@ pub async fn run(svc: Arc<Service>) {
             break;
         }
         let in_flight = svc.store.in_flight();
-        if !channel_ready && (!in_flight.is_empty() || svc.store.unbatched_leaves() > 0) {
+        // At start, not at the first claim: creating the registry channel takes a block or
+        // two, which the first claims would otherwise wait for.
+        if !channel_ready {
             match chain.ensure_channel().await {
                 Ok(()) => channel_ready = true,
                 Err(e) => {
@@ -80,6 +87,7 @@ pub async fn run(svc: Arc<Service>) {
                     svc.clone(),
                     chain.clone(),
                     heights.clone(),
+                    inclusions.clone(),
                     batch.no,
                 ));
             }
@@ -128,6 +136,7 @@ pub async fn run(svc: Arc<Service>) {
                     svc.clone(),
                     chain.clone(),
                     heights.clone(),
+                    inclusions.clone(),
                     batch.no,
                 ));
             }
@@ -149,6 +158,7 @@ pub async fn run(svc: Arc<Service>) {
         warn!("anchor sends still waiting at shutdown; the next start settles them");
     }
     watcher.abort();
+    follower.abort();
 }
 
 /// Settles batch `no` until it is anchored (or shutdown), retrying with a backoff.
@@ -156,6 +166,7 @@ async fn settle_task(
     svc: Arc<Service>,
     chain: AnchorChain,
     mut heights: watch::Receiver<Tip>,
+    inclusions: Arc<Inclusions>,
     no: u64,
 ) -> u64 {
     let mut failures = 0u32;
@@ -163,7 +174,7 @@ async fn settle_task(
         let Some(batch) = svc.store.flying(no) else {
             return no;
         };
-        match settle(&svc, &chain, &mut heights, batch).await {
+        match settle(&svc, &chain, &mut heights, &inclusions, batch).await {
             Ok(_) => return no,
             Err(e) => {
                 failures += 1;
@@ -217,6 +228,7 @@ async fn settle(
     svc: &Arc<Service>,
     chain: &AnchorChain,
     heights: &mut watch::Receiver<Tip>,
+    inclusions: &Inclusions,
     mut batch: BatchRecord,
 ) -> Result<bool, SettleError> {
     let window = Duration::from_millis(svc.config.recovery_window_ms);
@@ -232,11 +244,14 @@ async fn settle(
                         &hash,
                         left.max(Duration::from_millis(200)),
                         heights,
+                        Some(inclusions),
                         svc.config.poll(),
                     )
                     .await
                 {
-                    Ok(outcome) => {
+                    Ok(included) => {
+                        svc.metrics.anchor.count_inclusion(included.pushed);
+                        let outcome = included.outcome;
                         if let Some(id) = chain.batch_id_of(&outcome) {
                             mark(svc, &batch, id, outcome.height, &outcome.hash, None).await?;
                             return Ok(true);
@@ -322,11 +337,18 @@ async fn settle(
         batch = blocking(move || store.set_sent(no, Some(&h))).await?;
         let waiting = Instant::now();
         match chain
-            .wait(&hash, chain.tx_timeout(), heights, svc.config.poll())
+            .wait(
+                &hash,
+                chain.tx_timeout(),
+                heights,
+                Some(inclusions),
+                svc.config.poll(),
+            )
             .await
         {
-            Ok(outcome) => match chain.batch_id_of(&outcome) {
+            Ok(Included { outcome, pushed }) => match chain.batch_id_of(&outcome) {
                 Some(id) => {
+                    svc.metrics.anchor.count_inclusion(pushed);
                     let steps = Steps {
                         durable: sending - durable,
                         broadcast: sent - sending,

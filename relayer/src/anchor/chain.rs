@@ -15,6 +15,7 @@ use twinshare_client::{ChainClient, Gas, Msg, Signer, TxOptions, TxOutcome};
 use twinshare_types::registry::{self, Batch, BatchesResponse};
 use twinshare_types::{channel, storage};
 
+use super::inclusion::Inclusions;
 use super::ingest::{Capacity, ChainView, ChannelInfo};
 use super::store::{BatchRecord, VoucherState};
 use crate::error::ChainError;
@@ -28,6 +29,8 @@ const GAS_MARGIN: f64 = 1.2;
 /// 10 was only seen a block later under load).
 const INDEX_LAG: Duration = Duration::from_millis(15);
 const INDEX_RECHECKS: u32 = 4;
+/// While inclusions are pushed, a tx is still looked up this often (a failed tx is not pushed).
+const LIVE_LOOKUP: Duration = Duration::from_millis(1000);
 
 /// The newest block the anchorer saw, when, and the block interval seen so far: when the next
 /// proposal (which takes the mempool's txs into the next block) is due.
@@ -65,6 +68,14 @@ impl Tip {
             interval - phase + cut_at
         }))
     }
+}
+
+/// A tx seen included (and successful).
+#[derive(Clone, Debug)]
+pub struct Included {
+    pub outcome: TxOutcome,
+    /// Pushed by the node's websocket, rather than found by a lookup.
+    pub pushed: bool,
 }
 
 /// Contracts and accounts the service works with.
@@ -118,9 +129,29 @@ impl AnchorChain {
             .map_err(|e| ChainError::client("chain height", e))
     }
 
-    /// Creates the registry channel of the batches unless it exists.
+    /// Checks that this account may anchor in the registry, and creates the registry channel
+    /// of the batches unless it exists.
     pub async fn ensure_channel(&self) -> Result<(), ChainError> {
         let c = &self.contracts;
+        let config: registry::Config = self
+            .client
+            .query_smart(&c.registry, &registry::QueryMsg::Config {})
+            .await
+            .map_err(|e| ChainError::client(format!("registry {} config", c.registry), e))?;
+        if !config
+            .anchorers
+            .iter()
+            .any(|a| a.as_str() == self.signer.address())
+        {
+            return Err(ChainError::Unexpected {
+                what: format!("anchoring as {}", self.signer.address()),
+                reason: format!(
+                    "this account is not an anchorer of registry {}: its admin {} adds it with \
+                     UpdateAnchorers, or run the daemon with the mnemonic of an anchorer",
+                    c.registry, config.admin
+                ),
+            });
+        }
         let exists: Result<registry::Channel, _> = self
             .client
             .query_smart(
@@ -207,31 +238,52 @@ impl AnchorChain {
         self.anchor_gas.store(0, Ordering::Relaxed);
     }
 
-    /// Waits for a tx to be included; the outcome (a failed tx is an error). It is looked up
-    /// whenever `heights` shows a new block (and a few times shortly after, as the tx index may
-    /// trail the height), at the latest every `every`: a batch is provable the moment its
-    /// inclusion is seen, so the lookup delay adds straight to the latency.
+    /// Waits for a tx to be included; the outcome (a failed tx is an error). A success pushed
+    /// by `inclusions` ends the wait at once. Otherwise the tx is looked up: while pushes are
+    /// live only every [`LIVE_LOOKUP`] (for a failed tx, which carries no contract event);
+    /// else whenever `heights` shows a new block (and a few times shortly after, as the tx
+    /// index may trail the height), at the latest every `every`.
     pub async fn wait(
         &self,
         hash: &str,
         timeout: Duration,
         heights: &mut watch::Receiver<Tip>,
+        inclusions: Option<&Inclusions>,
         every: Duration,
-    ) -> Result<TxOutcome, ChainError> {
+    ) -> Result<Included, ChainError> {
         let started = Instant::now();
         let mut last_error = None;
         let mut rechecks = 0u32;
+        let mut looked_up: Option<Instant> = None;
         loop {
-            match self.client.tx(hash).await {
-                Ok(Some(outcome)) => {
-                    return outcome.into_result().map_err(|e| {
-                        self.forget_gas();
-                        ChainError::client(format!("tx {hash}"), e)
-                    })
+            // Registered before the check, so a push in between still wakes us.
+            let mut pushed = inclusions.map(|i| Box::pin(i.notified()));
+            if let Some(outcome) = inclusions.and_then(|i| i.take(hash)) {
+                return Ok(Included {
+                    outcome,
+                    pushed: true,
+                });
+            }
+            let live = inclusions.is_some_and(Inclusions::is_live);
+            if !live || looked_up.is_none_or(|t| t.elapsed() >= LIVE_LOOKUP) {
+                looked_up = Some(Instant::now());
+                match self.client.tx(hash).await {
+                    Ok(Some(outcome)) => {
+                        return outcome
+                            .into_result()
+                            .map(|outcome| Included {
+                                outcome,
+                                pushed: false,
+                            })
+                            .map_err(|e| {
+                                self.forget_gas();
+                                ChainError::client(format!("tx {hash}"), e)
+                            })
+                    }
+                    Ok(None) => {}
+                    // The node may be restarting: keep looking until the deadline.
+                    Err(e) => last_error = Some(e.to_string()),
                 }
-                Ok(None) => {}
-                // The node may be restarting: keep looking until the deadline.
-                Err(e) => last_error = Some(e.to_string()),
             }
             if started.elapsed() >= timeout {
                 return Err(ChainError::client(
@@ -243,12 +295,22 @@ impl AnchorChain {
                     },
                 ));
             }
-            if rechecks > 0 {
+            let push = async {
+                match pushed.as_mut() {
+                    Some(n) => n.await,
+                    None => std::future::pending().await,
+                }
+            };
+            if rechecks > 0 && !live {
                 rechecks -= 1;
-                tokio::time::sleep(INDEX_LAG).await;
+                tokio::select! {
+                    _ = push => {}
+                    _ = tokio::time::sleep(INDEX_LAG) => {}
+                }
                 continue;
             }
             tokio::select! {
+                _ = push => {}
                 changed = heights.changed() => match changed {
                     Ok(()) => rechecks = INDEX_RECHECKS,
                     // No watcher (shutting down): plain polling.
@@ -257,6 +319,19 @@ impl AnchorChain {
                 _ = tokio::time::sleep(every) => {}
             }
         }
+    }
+
+    /// Follows this anchorer's `AnchorBatch` inclusions over the node's websocket until `stop`.
+    pub fn follow_inclusions(
+        &self,
+        stop: crate::supervisor::Shutdown,
+    ) -> (Arc<Inclusions>, tokio::task::JoinHandle<()>) {
+        Inclusions::follow(
+            &self.client.config().rpc_url,
+            &self.contracts.registry,
+            self.signer.address(),
+            stop,
+        )
     }
 
     /// A channel of the chain's tip, and the task that keeps it current: the height read every

@@ -13,8 +13,9 @@
 //!                                    # (when a batch may go: fewer than max_in_flight in flight);
 //!                                    # shorter means more txs per block, which costs the node
 //!                                    # CPU and, under load, latency
-//! inclusion_poll_ms = 20             # how often the chain height is read; a new block has the
-//!                                    # txs in flight looked up (a batch is provable once seen)
+//! inclusion_poll_ms = 20             # how often the chain height is read (the cut's timing;
+//!                                    # and, while the node's websocket push of inclusions is
+//!                                    # down, a new block has the txs in flight looked up)
 //! anchor_poll_ms = 100               # fallback wake-up of the anchor loop and tx lookups
 //! max_in_flight = 8                  # AnchorBatch txs awaiting inclusion at once
 //! queue_limit = 256                  # claim batches waiting per lane before 503 saturated

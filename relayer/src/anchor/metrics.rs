@@ -10,6 +10,7 @@
 //! | `ack_seconds` | histogram: POST arrival to its answer | `lane` |
 //! | `records_anchored_total`, `batches_anchored_total` | counters | |
 //! | `anchor_txs_total` | counter: AnchorBatch sends by outcome | `outcome` |
+//! | `inclusions_total` | counter: AnchorBatch txs seen included, `pushed` by the node's websocket or `looked_up` | `source` |
 //! | `anchor_latency_seconds` | histogram: oldest record of a batch, acknowledged to included | |
 //! | `batch_leaves` | histogram: leaves per anchored batch | |
 //! | `pending_records`, `queued_batches` | gauges | `lane` |
@@ -32,6 +33,11 @@ pub struct Outcome {
     pub outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Source {
+    pub source: &'static str,
+}
+
 /// Every metric of the anchoring service.
 #[derive(Clone, Debug)]
 pub struct AnchorMetrics {
@@ -43,6 +49,7 @@ pub struct AnchorMetrics {
     pub records_anchored: Counter,
     pub batches_anchored: Counter,
     pub anchor_txs: Family<Outcome, Counter>,
+    pub inclusions: Family<Source, Counter>,
     pub anchor_latency_seconds: Histogram,
     pub batch_leaves: Histogram,
     pub pending_records: Family<Lane, Gauge>,
@@ -66,6 +73,7 @@ impl AnchorMetrics {
             records_anchored: Counter::default(),
             batches_anchored: Counter::default(),
             anchor_txs: Family::default(),
+            inclusions: Family::default(),
             // 50 ms .. ~100 s
             anchor_latency_seconds: Histogram::new(exponential_buckets(0.05, 2.0, 12)),
             batch_leaves: Histogram::new(exponential_buckets(1.0, 4.0, 10)),
@@ -114,6 +122,11 @@ impl AnchorMetrics {
             m.anchor_txs.clone(),
         );
         r.register(
+            "inclusions",
+            "AnchorBatch txs seen included, pushed by the node or looked up",
+            m.inclusions.clone(),
+        );
+        r.register(
             "anchor_latency_seconds",
             "Oldest record of a batch: acknowledged to included on chain",
             m.anchor_latency_seconds.clone(),
@@ -139,5 +152,11 @@ impl AnchorMetrics {
 
     pub fn outcome(&self, outcome: &'static str) {
         self.claim_batches.get_or_create(&Outcome { outcome }).inc();
+    }
+
+    /// Counts an AnchorBatch seen included, by how it was seen.
+    pub fn count_inclusion(&self, pushed: bool) {
+        let source = if pushed { "pushed" } else { "looked_up" };
+        self.inclusions.get_or_create(&Source { source }).inc();
     }
 }

@@ -26,6 +26,7 @@ pub mod anchorer;
 pub mod chain;
 pub mod config;
 pub mod http;
+pub mod inclusion;
 pub mod ingest;
 pub mod metrics;
 pub mod proofs;

@@ -9,6 +9,7 @@
 //! serves it (200), which is its record-to-provable latency. After the load, every sensor's last
 //! record is waited for, so "anchored per second" counts records proven on chain.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,8 @@ const PROOF_POLL: Duration = Duration::from_millis(20);
 const POLLERS: usize = 256;
 /// The daemon's batch limit (records per claim batch).
 const MAX_BATCH: usize = 1000;
+/// How often the bench reads the chain's height (for the block counts).
+const TIP_POLL: Duration = Duration::from_millis(20);
 
 /// CPU and memory of the daemon over the load.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -73,6 +76,11 @@ pub struct LoadRun {
     pub latency_p95_ms: f64,
     pub latency_p99_ms: f64,
     pub latency_max_ms: f64,
+    /// Blocks from the newest one at a record's send to the one anchoring it (1 = the next).
+    pub blocks_p50: f64,
+    pub blocks_p99: f64,
+    /// Samples anchored in one of the 2 blocks after their send.
+    pub within_2_blocks_percent: f64,
     /// Sampled records never provable within the wait.
     pub never_provable: usize,
     /// JSON of the median served proof, and its audit path length.
@@ -82,7 +90,9 @@ pub struct LoadRun {
     pub anchor_txs_seen: usize,
     pub chain_bytes_per_record: f64,
     pub daemon: Option<DaemonUsage>,
-    /// p99 within 2 block intervals.
+    /// Mean block interval while the sensors sent (the idle one is `AnchorBench`'s).
+    pub loaded_block_interval_ms: f64,
+    /// p99 within 2 block intervals (the idle interval, the stricter reading).
     pub sustained: bool,
 }
 
@@ -282,6 +292,18 @@ struct Probe {
     stream: String,
     seq: u64,
     submitted: Instant,
+    /// The newest height the bench had seen when the batch was sent (polled, so it may trail
+    /// the chain: the block count below errs high, never low).
+    height: u64,
+}
+
+/// What one probe measured.
+struct Sample {
+    latency_ms: f64,
+    /// Blocks from the newest one at the send to the one with the record's AnchorBatch: 1 is
+    /// the next block, 2 the one after.
+    blocks: u64,
+    proof: Box<twinshare_stream::api::RecordProof>,
 }
 
 #[derive(Default)]
@@ -293,15 +315,26 @@ struct SensorTotals {
     last: Option<(String, u64)>,
 }
 
+/// Which records a sensor samples for latency, where it sends them, and the chain's height.
+struct Sampling {
+    every: u64,
+    probes: tokio::sync::mpsc::UnboundedSender<Probe>,
+    tip: Arc<AtomicU64>,
+}
+
 async fn run_sensor(
     mut publisher: Publisher,
     rate: u64,
     duration: Duration,
     batch_every: Duration,
     size: usize,
-    sample_every: u64,
-    probes: tokio::sync::mpsc::UnboundedSender<Probe>,
+    sampling: Sampling,
 ) -> SensorTotals {
+    let Sampling {
+        every: sample_every,
+        probes,
+        tip,
+    } = sampling;
     let mut totals = SensorTotals::default();
     let started = Instant::now();
     let mut made = 0u64;
@@ -320,6 +353,7 @@ async fn run_sensor(
             let samples: Vec<(u64, Vec<u8>)> = (0..n as u64)
                 .map(|i| (ts, generated_payload(made + i, ts, size)))
                 .collect();
+            let height = tip.load(Ordering::Relaxed);
             match publisher.send(&samples).await {
                 Ok(sent) => {
                     made += n as u64;
@@ -333,6 +367,7 @@ async fn run_sensor(
                             stream: publisher.stream.clone(),
                             seq: last,
                             submitted: sent.submitted_at,
+                            height,
                         });
                     }
                 }
@@ -357,13 +392,13 @@ async fn run_sensor(
     }
 }
 
-/// Polls one probe until its proof is served; the latency, and the proof when it is the first.
+/// Polls one probe until its proof is served; what it measured.
 async fn poll_probe(
     client: AnchorClient,
     owner: String,
     probe: Probe,
     limit: Duration,
-) -> Option<(f64, Box<twinshare_stream::api::RecordProof>)> {
+) -> Option<Sample> {
     // Not servable before the claim batch was sent.
     let mut pending_since = probe.submitted;
     loop {
@@ -371,7 +406,11 @@ async fn poll_probe(
         if let Ok(ProofStatus::Anchored(p)) = client.proof(&owner, &probe.stream, probe.seq).await {
             let answered = Instant::now();
             let midpoint = pending_since + (answered - pending_since) / 2;
-            return Some((ms(midpoint - probe.submitted), p));
+            return Some(Sample {
+                latency_ms: ms(midpoint - probe.submitted),
+                blocks: p.height.saturating_sub(probe.height),
+                proof: p,
+            });
         }
         pending_since = asked;
         if probe.submitted.elapsed() > limit {
@@ -464,6 +503,20 @@ async fn load(
     let owner = accounts.owner.address().to_string();
     let duration = Duration::from_secs(args.duration);
     let (probe_tx, mut probe_rx) = tokio::sync::mpsc::unbounded_channel::<Probe>();
+    // The chain's height, polled while the load runs: each sample's count of blocks.
+    let height0 = chain.client.height().await?;
+    let tip = Arc::new(AtomicU64::new(height0));
+    let watcher = {
+        let (client, tip) = (chain.client.clone(), tip.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Ok(h) = client.height().await {
+                    tip.fetch_max(h, Ordering::Relaxed);
+                }
+                tokio::time::sleep(TIP_POLL).await;
+            }
+        })
+    };
     let mut sensors = tokio::task::JoinSet::new();
     for (i, key) in accounts.keys.iter().enumerate() {
         let stream = format!("bench-{tag}/r{step}/s{i}");
@@ -475,8 +528,11 @@ async fn load(
             duration,
             Duration::from_millis(args.batch_ms),
             args.record_size as usize,
-            args.sample_every,
-            probe_tx.clone(),
+            Sampling {
+                every: args.sample_every,
+                probes: probe_tx.clone(),
+                tip: tip.clone(),
+            },
         ));
     }
     drop(probe_tx);
@@ -517,6 +573,11 @@ async fn load(
         lasts.extend(t.last);
     }
     let sent_s = started.elapsed().as_secs_f64();
+    // The chain's own pace while loaded (the node shares the machine with the load).
+    let loaded_block_ms = match tip.load(Ordering::Relaxed) {
+        h if h > height0 => round_to(sent_s * 1000.0 / (h - height0) as f64, 1),
+        _ => 0.0,
+    };
     // Every sensor's last record provable: the whole load is anchored.
     for (stream, seq) in &lasts {
         let _ = client
@@ -528,10 +589,13 @@ async fn load(
     let probes = collector
         .await
         .map_err(|e| Error::Unexpected(format!("probe task: {e}")))?;
-    let latencies: Vec<f64> = probes.iter().flatten().map(|(l, _)| *l).collect();
+    watcher.abort();
+    let latencies: Vec<f64> = probes.iter().flatten().map(|s| s.latency_ms).collect();
+    let blocks: Vec<f64> = probes.iter().flatten().map(|s| s.blocks as f64).collect();
+    let within_2 = blocks.iter().filter(|b| **b <= 2.0).count();
     let never = probes.iter().filter(|p| p.is_none()).count();
     let proofs: Vec<&twinshare_stream::api::RecordProof> =
-        probes.iter().flatten().map(|(_, p)| p.as_ref()).collect();
+        probes.iter().flatten().map(|s| s.proof.as_ref()).collect();
     // The median served proof (batches grow with the load, and so do audit paths).
     let mut sizes: Vec<(usize, usize)> = proofs
         .iter()
@@ -586,6 +650,13 @@ async fn load(
         latency_p95_ms: percentile(&latencies, 0.95),
         latency_p99_ms: p99,
         latency_max_ms: percentile(&latencies, 1.0),
+        blocks_p50: percentile(&blocks, 0.50),
+        blocks_p99: percentile(&blocks, 0.99),
+        within_2_blocks_percent: if blocks.is_empty() {
+            0.0
+        } else {
+            round_to(within_2 as f64 * 100.0 / blocks.len() as f64, 2)
+        },
         never_provable: never,
         proof_bytes,
         proof_siblings,
@@ -596,6 +667,7 @@ async fn load(
             0.0
         },
         daemon: daemon_usage,
+        loaded_block_interval_ms: loaded_block_ms,
         sustained: never == 0 && totals.rejected == 0 && p99 <= 2.0 * block_ms,
     })
 }
@@ -776,7 +848,7 @@ fn run_line(r: &LoadRun) -> String {
             )
         });
     format!(
-        "{} sensors x {} records/s for {:.0} s: {} records accepted in {} batches ({} rejected, {} saturated retries), {:.0} records/s anchored; provable after p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms ({} samples, {} never); proof {} bytes ({} siblings); {:.2} chain bytes/record over {} AnchorBatch tx(s); {daemon}",
+        "{} sensors x {} records/s for {:.0} s: {} records accepted in {} batches ({} rejected, {} saturated retries), {:.0} records/s anchored; provable after p50 {:.0} ms, p95 {:.0} ms, p99 {:.0} ms ({} samples, {} never); anchored in block +{:.0} (p50) / +{:.0} (p99) after the send, {:.1}% within 2 blocks (blocks every {:.0} ms under load); proof {} bytes ({} siblings); {:.2} chain bytes/record over {} AnchorBatch tx(s); {daemon}",
         r.sensors,
         r.rate_per_sensor,
         r.duration_s,
@@ -790,6 +862,10 @@ fn run_line(r: &LoadRun) -> String {
         r.latency_p99_ms,
         r.latency_samples,
         r.never_provable,
+        r.blocks_p50,
+        r.blocks_p99,
+        r.within_2_blocks_percent,
+        r.loaded_block_interval_ms,
         r.proof_bytes,
         r.proof_siblings,
         r.chain_bytes_per_record,

@@ -6,9 +6,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use twinshare_crypto::sharing::decode_cfrags;
 use twinshare_crypto::{Codec, PublicKey};
-use twinshare_types::escrow::SaleStatus;
+use twinshare_types::escrow::{Sale, SaleStatus};
+use twinshare_types::registry::Record;
 use twinshare_uploader::progress::Progress;
-use twinshare_uploader::{DownloadOptions, Downloader, NoProgress, Opener, Operator};
+use twinshare_uploader::{AssetId, DownloadOptions, Downloader, NoProgress, Opener, Operator};
 
 use crate::chain::{Actor, Chain};
 use crate::cli::DownloadArgs;
@@ -33,23 +34,30 @@ pub struct Downloaded {
 }
 
 /// Whether `locator` names an object inside the asset's folder.
-fn inside(asset: &twinshare_uploader::AssetId, locator: &str) -> bool {
+fn inside(asset: &AssetId, locator: &str) -> bool {
     locator.starts_with(&asset.prefix()) && !locator.split('/').any(|s| s == ".." || s.is_empty())
 }
 
-/// The buyer's download of a delivered sale. The cfrags are checked against the hash the
-/// relayer reported on chain, the seller's verifying key is the one registered on chain, and
-/// the data must hash to the record's root.
-pub async fn download_sale(
+/// What a buyer needs to open the data of a delivered sale, every part checked against the
+/// chain: the sale is the actor's, the cfrags hash to what the relayer reported, the seller's
+/// verifying key is the one registered on chain, and the data must hash to `root` (the
+/// record's hash).
+pub struct SaleOpening {
+    pub sale: Sale,
+    pub record: Record,
+    pub asset: AssetId,
+    pub opener: Opener,
+    pub root: [u8; 32],
+}
+
+/// Checks a sale for `actor` as its buyer and builds the [`Opener::Buyer`] from the delivered
+/// cfrags (see [`SaleOpening`]).
+pub async fn open_sale(
     chain: &Chain,
     actor: &Actor,
     op: &Operator,
     sale_id: u64,
-    output: &Path,
-    overwrite: bool,
-    progress: &dyn Progress,
-) -> Result<Downloaded> {
-    let started = std::time::Instant::now();
+) -> Result<SaleOpening> {
     let sale = chain.sale(sale_id).await?;
     if sale.buyer.as_str() != actor.address() {
         return Err(Error::State(format!(
@@ -63,13 +71,15 @@ pub async fn download_sale(
         (Some(l), Some(h)) => (l.clone(), h.clone()),
         _ => {
             let next = match sale.status {
-                SaleStatus::Paid => {
-                    "the seller has not granted yet (its `twinshare grant` or seller-agent)"
-                }
-                SaleStatus::ReKeySubmitted => {
-                    "the relayer has not delivered yet; try again shortly"
-                }
-                _ => "the sale has no delivery",
+                SaleStatus::Paid => format!(
+                    "not delivered yet: the seller has not granted; wait for its re-key \
+                     (`twinshare grant {sale_id}` or its seller-agent), then for the relayer"
+                ),
+                SaleStatus::ReKeySubmitted => "not delivered yet: the seller granted, the \
+                     relayer has not delivered yet; wait for its delivery report and try again \
+                     shortly"
+                    .to_string(),
+                _ => "the sale has no delivery".to_string(),
             };
             return Err(Error::State(format!(
                 "sale {sale_id} is {}: {next}",
@@ -108,29 +118,46 @@ pub async fn download_sale(
     })?;
     let verifying_key = PublicKey::decode(seller.pubkey.as_slice())?;
     let root = root_of(&record.hash)?;
+    Ok(SaleOpening {
+        opener: Opener::Buyer {
+            master: actor.master.clone(),
+            cfrags,
+            verifying_key: Some(verifying_key),
+        },
+        sale,
+        record,
+        asset,
+        root,
+    })
+}
+
+/// The buyer's download of a delivered sale ([`open_sale`]'s checks, then the data must hash to
+/// the record's root).
+pub async fn download_sale(
+    chain: &Chain,
+    actor: &Actor,
+    op: &Operator,
+    sale_id: u64,
+    output: &Path,
+    overwrite: bool,
+    progress: &dyn Progress,
+) -> Result<Downloaded> {
+    let started = std::time::Instant::now();
+    let opening = open_sale(chain, actor, op, sale_id).await?;
     let downloader = Downloader::new(
         op.clone(),
         DownloadOptions {
-            expect_root: Some(root),
+            expect_root: Some(opening.root),
             overwrite,
             ..DownloadOptions::default()
         },
     );
     let report = downloader
-        .download_to_path(
-            &asset,
-            Opener::Buyer {
-                master: actor.master.clone(),
-                cfrags,
-                verifying_key: Some(verifying_key),
-            },
-            output,
-            progress,
-        )
+        .download_to_path(&opening.asset, opening.opener, output, progress)
         .await?;
     Ok(Downloaded {
         sale_id: Some(sale_id),
-        record_id: record.id,
+        record_id: opening.record.id,
         root: report.root,
         verified: true,
         size: report.size,
@@ -164,7 +191,7 @@ pub async fn download_record(
             record.owner
         )));
     }
-    let asset = twinshare_uploader::AssetId::from_locator(&record.locator)?;
+    let asset = AssetId::from_locator(&record.locator)?;
     let downloader = Downloader::new(
         op.clone(),
         DownloadOptions {

@@ -15,6 +15,7 @@ pub mod sales;
 pub mod seller_agent;
 pub mod status;
 pub mod stream;
+pub mod stream_offer;
 pub mod stream_publish;
 pub mod tokenize;
 pub mod upload;

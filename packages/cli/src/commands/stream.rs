@@ -1,6 +1,7 @@
 //! `twinshare stream`: sensor keys on chain, payment channels to the anchoring daemon, proofs of
-//! anchored records checked offline and on chain, and stream epochs verified record by record.
-//! Publishing is [`super::stream_publish`]; the folder-of-files stream is [`super::upload`].
+//! anchored records checked offline and on chain, and stream epochs verified record by record,
+//! by their owner or by a buyer of a sale. Publishing is [`super::stream_publish`], offering an
+//! epoch for sale [`super::stream_offer`]; the folder-of-files stream is [`super::upload`].
 //! The HTTP client, batch signing and the epoch format are `twinshare_stream`'s.
 
 use std::collections::BTreeMap;
@@ -10,8 +11,9 @@ use cosmwasm_std::HexBinary;
 use serde::Serialize;
 use twinshare_crypto::claims::SensorKey;
 use twinshare_stream::api::RecordProof;
+use twinshare_stream::epoch::{self, Epoch};
 use twinshare_stream::proof::{check_offline, OfflineCheck};
-use twinshare_stream::{epoch, AnchorClient};
+use twinshare_stream::AnchorClient;
 use twinshare_types::channel::{
     Channel as PaymentChannel, QueryMsg as ChannelQuery, ReceiveMsg as ChannelReceive,
 };
@@ -19,12 +21,13 @@ use twinshare_types::registry::{
     Batch, ExecuteMsg as RegistryMsg, QueryMsg as RegistryQuery, SensorsResponse,
     VerifyInclusionResponse,
 };
-use twinshare_uploader::{AssetId, Opener};
+use twinshare_uploader::{AssetId, Opener, Operator};
 
-use crate::chain::{event_u64, Chain, TxInfo};
+use crate::chain::{event_u64, Actor, Chain, TxInfo};
 use crate::cli::{
     PaymentChannelCommand, ProveArgs, SensorCommand, StreamCommand, StreamVerifyArgs,
 };
+use crate::commands::download::{open_sale, SaleOpening};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output::Outcome;
@@ -43,6 +46,7 @@ pub async fn run(ctx: &Context, command: &StreamCommand) -> Result<Outcome> {
         StreamCommand::Publish(args) => super::stream_publish::publish(ctx, args).await,
         StreamCommand::Prove(args) => prove(ctx, args).await,
         StreamCommand::Verify(args) => verify(ctx, args).await,
+        StreamCommand::Offer(args) => super::stream_offer::offer(ctx, args).await,
         StreamCommand::Files(args) => super::upload::stream(ctx, args).await,
     }
 }
@@ -353,6 +357,7 @@ pub struct RecordCheck {
     pub problem: Option<String>,
 }
 
+/// What `stream verify` found in one epoch.
 #[derive(Serialize)]
 struct EpochVerified {
     epoch: String,
@@ -360,6 +365,9 @@ struct EpochVerified {
     stream: String,
     first_seq: u64,
     last_seq: u64,
+    /// The buyer's path: the sale and the record it bought.
+    sale_id: Option<u64>,
+    record_id: Option<u64>,
     records: usize,
     verified: usize,
     failed: usize,
@@ -367,20 +375,36 @@ struct EpochVerified {
     results: Vec<RecordCheck>,
 }
 
+/// The asset id of an epoch named by its locator, or by `owner`'s stream and first seq.
+pub fn epoch_asset(
+    locator: Option<&str>,
+    stream: Option<&str>,
+    first_seq: Option<u64>,
+    owner: &str,
+) -> Result<AssetId> {
+    match (locator, stream, first_seq) {
+        (Some(locator), _, _) => Ok(AssetId::from_locator(locator)?),
+        (None, Some(stream), Some(first)) => Ok(epoch::epoch_id(owner, stream, first)?),
+        _ => Err(Error::Usage(
+            "name the epoch: --epoch LOCATOR, or --stream S --first-seq N".into(),
+        )),
+    }
+}
+
 async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
     let chain = ctx.chain().await?;
     let actor = ctx.actor(&chain)?;
-    let owner = actor.address().to_string();
-    let asset = match (&args.epoch, &args.stream, args.first_seq) {
-        (Some(locator), _, _) => AssetId::from_locator(locator)?,
-        (None, Some(stream), Some(first)) => epoch::epoch_id(&owner, stream, first)?,
-        _ => {
-            return Err(Error::Usage(
-                "name the epoch: --epoch LOCATOR, or --stream S --first-seq N".into(),
-            ))
-        }
-    };
     let (_, op) = ctx.operator()?;
+    if let Some(sale_id) = args.sale {
+        return verify_sale(&chain, &actor, &op, sale_id, args).await;
+    }
+    let owner = actor.address().to_string();
+    let asset = epoch_asset(
+        args.epoch.as_deref(),
+        args.stream.as_deref(),
+        args.first_seq,
+        &owner,
+    )?;
     let e = epoch::load(&op, &asset, Opener::Owner(actor.master.clone()))
         .await
         .map_err(|e| Error::State(format!("epoch {}: {e}", asset.as_str())))?;
@@ -392,6 +416,79 @@ async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
         )));
     }
     let client = AnchorClient::new(&args.anchor.anchor_url)?;
+    let checks = check_epoch(&chain, &client, &e, &owner, Duration::from_secs(args.wait)).await?;
+    verified_outcome(asset.manifest_path(), &e, &owner, checks, None)
+}
+
+/// The buyer's `stream verify --sale`: the sale's checks and opener are `twinshare download`'s
+/// ([`open_sale`]); the epoch must hash to the record's root and belong to the record's owner,
+/// who sold it; then every record is checked like the owner's.
+async fn verify_sale(
+    chain: &Chain,
+    actor: &Actor,
+    op: &Operator,
+    sale_id: u64,
+    args: &StreamVerifyArgs,
+) -> Result<Outcome> {
+    let SaleOpening {
+        sale,
+        record,
+        asset,
+        opener,
+        root,
+    } = open_sale(chain, actor, op, sale_id).await?;
+    let opened = epoch::open(op, &asset, opener, Some(root))
+        .await
+        .map_err(|e| match e {
+            twinshare_stream::Error::BadEpoch(why) => Error::State(format!(
+                "record {} bought in sale {sale_id} is not a stream epoch ({why}); fetch it as \
+                 a file with `twinshare download --sale {sale_id} -o FILE`",
+                record.id
+            )),
+            other => Error::Stream(other),
+        })?;
+    let e = opened.epoch;
+    check_epoch_owner(&e.owner, record.owner.as_str(), sale.seller.as_str())?;
+    let client = AnchorClient::new(&args.anchor.anchor_url)?;
+    let owner = record.owner.to_string();
+    let checks = check_epoch(chain, &client, &e, &owner, Duration::from_secs(args.wait)).await?;
+    verified_outcome(
+        asset.manifest_path(),
+        &e,
+        &owner,
+        checks,
+        Some((sale_id, record.id)),
+    )
+}
+
+/// The epoch's header, the record on chain and the sale must name one owner: otherwise the
+/// leaves checked would be someone else's records.
+fn check_epoch_owner(header: &str, record_owner: &str, seller: &str) -> Result<()> {
+    if header == record_owner && record_owner == seller {
+        return Ok(());
+    }
+    Err(Error::Verification(format!(
+        "owners differ: the epoch says {header}, the record on chain belongs to {record_owner}, \
+         the sale's seller is {seller}"
+    )))
+}
+
+/// Every record of an epoch checked, and the anchored batches they are in.
+pub struct EpochChecks {
+    pub results: Vec<RecordCheck>,
+    pub batches: Vec<u64>,
+}
+
+/// Checks each record of `e` as `owner`'s: its leaf recomputed from the payload, the daemon's
+/// proof of it (waiting up to `wait` for one still pending), and the proof's root against the
+/// batch's root on chain.
+pub async fn check_epoch(
+    chain: &Chain,
+    client: &AnchorClient,
+    e: &Epoch,
+    owner: &str,
+    wait: Duration,
+) -> Result<EpochChecks> {
     let claims = e.claims()?;
     let mut results = Vec::with_capacity(claims.len());
     // Each batch's root is read from the chain once.
@@ -399,10 +496,10 @@ async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
     for claim in &claims {
         let served = client
             .wait_proof(
-                &owner,
+                owner,
                 &e.stream,
                 claim.seq,
-                Duration::from_secs(args.wait),
+                wait,
                 Duration::from_millis(100),
             )
             .await;
@@ -414,7 +511,7 @@ async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
                 problem: Some(err.to_string()),
             },
             Ok(p) => {
-                let offline = check_offline(&p, &owner, &e.stream, claim.seq, Some(claim));
+                let offline = check_offline(&p, owner, &e.stream, claim.seq, Some(claim));
                 let root = match roots.get(&p.batch_id) {
                     Some(r) => r.clone(),
                     None => {
@@ -444,17 +541,34 @@ async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
         };
         results.push(check);
     }
+    Ok(EpochChecks {
+        results,
+        batches: roots.into_keys().collect(),
+    })
+}
+
+/// The report of a checked epoch; an error naming each failed record when any failed.
+fn verified_outcome(
+    locator: String,
+    e: &Epoch,
+    owner: &str,
+    checks: EpochChecks,
+    sale: Option<(u64, u64)>,
+) -> Result<Outcome> {
+    let results = checks.results;
     let failed = results.iter().filter(|r| !r.ok).count();
     let report = EpochVerified {
-        epoch: asset.manifest_path(),
-        owner,
+        epoch: locator,
+        owner: owner.to_string(),
         stream: e.stream.clone(),
         first_seq: e.first_seq().unwrap_or_default(),
         last_seq: e.entries.last().map(|x| x.seq).unwrap_or_default(),
+        sale_id: sale.map(|s| s.0),
+        record_id: sale.map(|s| s.1),
         records: results.len(),
         verified: results.len() - failed,
         failed,
-        batches: roots.keys().copied().collect(),
+        batches: checks.batches,
         results,
     };
     let mut text = String::new();
@@ -475,8 +589,51 @@ async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
         report.records,
         report.batches.len()
     ));
+    if let Some((sale_id, _)) = sale {
+        text.push_str(&if failed > 0 {
+            format!("\nnext: dispute the sale (`twinshare dispute {sale_id} --reason ...`)")
+        } else {
+            format!("\nnext: `twinshare confirm {sale_id}` pays the seller")
+        });
+    }
     if failed > 0 {
         return Err(Error::Verification(text));
     }
     Outcome::new(&report, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bought_epoch_must_name_the_record_owner_who_sold_it() {
+        assert!(check_epoch_owner("wasm1a", "wasm1a", "wasm1a").is_ok());
+        for (header, record, seller) in [
+            ("wasm1b", "wasm1a", "wasm1a"),
+            ("wasm1a", "wasm1b", "wasm1a"),
+            ("wasm1a", "wasm1a", "wasm1b"),
+        ] {
+            let err = check_epoch_owner(header, record, seller).expect_err("a mismatch");
+            let text = err.to_string();
+            assert!(text.contains("owners differ"), "{text}");
+            assert!(text.contains("wasm1b"), "the odd one is named: {text}");
+        }
+    }
+
+    #[test]
+    fn epochs_are_named_by_locator_or_by_stream_and_first_seq() {
+        let by_seq = epoch_asset(None, Some("press-7/vib"), Some(200), "wasm1o").expect("id");
+        assert_eq!(
+            by_seq,
+            epoch::epoch_id("wasm1o", "press-7/vib", 200).expect("id")
+        );
+        let by_locator =
+            epoch_asset(Some(&by_seq.manifest_path()), None, None, "wasm1other").expect("id");
+        assert_eq!(by_locator, by_seq, "a locator names the epoch whoever asks");
+        assert!(matches!(
+            epoch_asset(None, Some("s"), None, "wasm1o"),
+            Err(Error::Usage(_))
+        ));
+    }
 }

@@ -56,21 +56,30 @@ pub async fn tokenize_record(
     })
 }
 
+/// The listing's openness, `allow` resolved to addresses (names of keys or accounts allowed).
+pub fn openness(
+    ctx: &Context,
+    chain: &Chain,
+    arg: OpennessArg,
+    allow: &[String],
+) -> Result<Openness> {
+    Ok(match arg {
+        OpennessArg::Public => Openness::Public,
+        OpennessArg::Private => Openness::Private,
+        OpennessArg::Partial => Openness::Partial {
+            allowlist: allow
+                .iter()
+                .map(|a| ctx.resolve_address(chain, a))
+                .collect::<Result<_>>()?,
+        },
+    })
+}
+
 /// `tokenize`.
 pub async fn tokenize(ctx: &Context, args: &TokenizeArgs) -> Result<Outcome> {
     let chain = ctx.chain().await?;
     let actor = ctx.actor(&chain)?;
-    let openness = match args.openness {
-        OpennessArg::Public => Openness::Public,
-        OpennessArg::Private => Openness::Private,
-        OpennessArg::Partial => Openness::Partial {
-            allowlist: args
-                .allow
-                .iter()
-                .map(|a| ctx.resolve_address(&chain, a))
-                .collect::<Result<_>>()?,
-        },
-    };
+    let openness = openness(ctx, &chain, args.openness, &args.allow)?;
     let metadata = AssetMetadata {
         data_kind: args.kind.clone(),
         equipment: args.equipment.clone(),

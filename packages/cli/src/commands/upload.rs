@@ -253,7 +253,8 @@ pub async fn check_member(chain: &Chain, actor: &Actor, channel: &str) -> Result
     )))
 }
 
-fn level(arg: LevelArg, fee: u128) -> Result<Level> {
+/// The record level of `--level` and `--fee` (a fee only on High, paper Rule 2).
+pub fn level(arg: LevelArg, fee: u128) -> Result<Level> {
     match arg {
         LevelArg::High => Ok(Level::High {
             fee: Uint128::new(fee),
