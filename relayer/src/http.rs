@@ -131,6 +131,24 @@ pub async fn serve_with(
     extra: Router,
     shutdown: Shutdown,
 ) -> Result<(SocketAddr, JoinHandle<()>), HttpError> {
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/status", get(status))
+        .with_state(shared)
+        .merge(extra);
+    serve_router(listen, app, "HTTP server", shutdown).await
+}
+
+/// Binds `listen` and serves `app` until `shutdown` (the relayer's endpoint and the anchoring
+/// API each have one); the bound address and the server's task, which logs if `name` stops
+/// on an error.
+pub async fn serve_router(
+    listen: &str,
+    app: Router,
+    name: &'static str,
+    shutdown: Shutdown,
+) -> Result<(SocketAddr, JoinHandle<()>), HttpError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| HttpError::Bind {
@@ -138,18 +156,12 @@ pub async fn serve_with(
             source,
         })?;
     let addr = listener.local_addr().map_err(HttpError::Serve)?;
-    let app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/status", get(status))
-        .with_state(shared)
-        .merge(extra);
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.wait().await })
             .await;
         if let Err(e) = served {
-            error!(error = %e, "HTTP server stopped");
+            error!(server = name, error = %e, "server stopped");
         }
     });
     Ok((addr, task))

@@ -265,6 +265,12 @@ async fn buying_without_funds_says_so_and_changes_nothing() {
         listed,
         "the asset is untouched"
     );
+    // A lease, paid in the same cw20: the same words, not the token's bare "Cannot Sub".
+    let err = cli.fails(&["--from", "pauper", "lease", "buy", "--bytes", "1MiB"]);
+    println!("{err}");
+    assert_says(&err, &["insufficient funds", "lease of 1", "holds 0"]);
+    assert!(!err.contains("Cannot Sub"), "{err}");
+    assert_eq!(footprint(&net, &pauper).await, before);
 }
 
 #[tokio::test]

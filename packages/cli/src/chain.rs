@@ -130,6 +130,44 @@ impl Chain {
         Ok(self.client.balance(address, denom).await?)
     }
 
+    /// Refuses, before anything is signed, a payment of `amount` `denom` for `what` that
+    /// `actor` cannot make (otherwise a cw20 contract answers with a bare "Cannot Sub"). The
+    /// contract stays the authority.
+    pub async fn require_funds(
+        &self,
+        actor: &Actor,
+        amount: u128,
+        denom: &twinshare_types::CheckedDenom,
+        what: &str,
+    ) -> Result<()> {
+        let held = match denom {
+            twinshare_types::CheckedDenom::Cw20(token) => {
+                let r: cw20::BalanceResponse = self
+                    .query(
+                        token.as_str(),
+                        &cw20::Cw20QueryMsg::Balance {
+                            address: actor.address().to_string(),
+                        },
+                    )
+                    .await?;
+                r.balance.u128()
+            }
+            twinshare_types::CheckedDenom::Native(d) => {
+                self.native_balance(actor.address(), d).await?
+            }
+        };
+        if held >= amount {
+            return Ok(());
+        }
+        Err(Error::State(format!(
+            "insufficient funds: {what} costs {amount} {denom}, and {} ({}) holds {held}; \
+             get {} more first",
+            actor.name,
+            actor.address(),
+            amount - held
+        )))
+    }
+
     /// Every sale of a seller, all pages.
     pub async fn sales_by_seller(&self, seller: &str) -> Result<Vec<escrow::Sale>> {
         let mut out = Vec::new();

@@ -152,21 +152,5 @@ pub async fn serve(
     svc: Arc<Service>,
     shutdown: Shutdown,
 ) -> Result<(SocketAddr, JoinHandle<()>), HttpError> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|source| HttpError::Bind {
-            addr: listen.to_string(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(HttpError::Serve)?;
-    let app = router(svc);
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await;
-        if let Err(e) = served {
-            error!(error = %e, "anchor API server stopped");
-        }
-    });
-    Ok((addr, task))
+    crate::http::serve_router(listen, router(svc), "anchor API server", shutdown).await
 }

@@ -45,6 +45,14 @@ pub async fn buy_lease(
     secs: u64,
 ) -> Result<LeaseBought> {
     let q = quote(chain, provider, bytes, secs).await?;
+    chain
+        .require_funds(
+            actor,
+            q.amount.u128(),
+            &q.denom,
+            &format!("a lease of {} for {secs} s", human_bytes(bytes)),
+        )
+        .await?;
     let contract = &chain.network.contracts.storage_payment;
     let (tx, info) = match &q.denom {
         CheckedDenom::Cw20(token) => {

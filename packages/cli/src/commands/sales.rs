@@ -42,7 +42,14 @@ pub async fn buy_asset(chain: &Chain, actor: &Actor, asset_id: u64) -> Result<Bo
                 .unwrap_or_else(|| "the data-token contract refuses".into())
         )));
     }
-    check_funds(chain, actor, asset_id, &asset.price).await?;
+    chain
+        .require_funds(
+            actor,
+            asset.price.amount.u128(),
+            &asset.price.denom,
+            &format!("asset {asset_id}"),
+        )
+        .await?;
     let pubkey = actor.master.receiving_key().public_key().encode();
     let buyer_pubkey = HexBinary::from(pubkey);
     let escrow = &chain.network.contracts.escrow;
@@ -83,43 +90,6 @@ pub async fn buy_asset(chain: &Chain, actor: &Actor, asset_id: u64) -> Result<Bo
         buyer_pubkey: buyer_pubkey.to_hex(),
         tx: info,
     })
-}
-
-/// Refuses, before anything is signed, a purchase the buyer cannot pay (otherwise the token
-/// contract answers with a bare "Cannot Sub"). The contract stays the authority.
-async fn check_funds(
-    chain: &Chain,
-    actor: &Actor,
-    asset_id: u64,
-    price: &twinshare_types::CheckedPrice,
-) -> Result<()> {
-    let amount = price.amount.u128();
-    let held = match &price.denom {
-        CheckedDenom::Cw20(token) => {
-            let r: cw20::BalanceResponse = chain
-                .client
-                .query_smart(
-                    token.as_str(),
-                    &cw20::Cw20QueryMsg::Balance {
-                        address: actor.address().to_string(),
-                    },
-                )
-                .await?;
-            r.balance.u128()
-        }
-        CheckedDenom::Native(denom) => chain.native_balance(actor.address(), denom).await?,
-    };
-    if held >= amount {
-        return Ok(());
-    }
-    Err(Error::State(format!(
-        "insufficient funds: asset {asset_id} costs {price}, and {} ({}) holds {held} {}; \
-         get {} more first",
-        actor.name,
-        actor.address(),
-        price.denom,
-        amount - held
-    )))
 }
 
 /// The storage asset id of an on-chain asset (from its record's manifest locator).
