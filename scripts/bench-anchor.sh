@@ -8,7 +8,7 @@
 #   scripts/bench-anchor.sh --find-max --baseline-senders 0
 #
 # Needs the localnet (`localnet/start.sh && localnet/deploy.sh`). The daemon's log and config
-# stay in the folder printed at the start. TWINSHARE_ANCHOR_EXTRA adds lines to its [anchor]
+# stay in the folder printed at the start, with its /metrics at the end (metrics.txt). TWINSHARE_ANCHOR_EXTRA adds lines to its [anchor]
 # section (e.g. "max_in_flight = 16"). The daemon signs as the dev `relayer` account (the
 # registry's anchorer): do not run it beside tests that start relayer daemons.
 set -euo pipefail
@@ -34,7 +34,8 @@ uri = "fs://$dir/storage"
 [db]
 path = "$dir/relayer.redb"
 [http]
-listen = ""
+listen = "127.0.0.1:$((port + 1))"
+storage = false
 [anchor]
 listen = "127.0.0.1:$port"
 channel = "bench-anchor-$(date +%s)"
@@ -43,7 +44,8 @@ EOF
 RUST_LOG="${RUST_LOG:-info,opendal=warn,tendermint_rpc=warn}" \
   "$bin/twinshare-relayer" --config "$dir/relayer.toml" run 2>"$dir/relayer.log" &
 daemon=$!
-trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null || true' EXIT
+# The daemon's metrics (ack and anchor latency histograms) are kept beside its log.
+trap 'curl -sf -m 5 "http://127.0.0.1:$((port + 1))/metrics" >"$dir/metrics.txt" || true; kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do
   if curl -sf -m 1 "http://127.0.0.1:$port/anchor/v1/status" >/dev/null; then break; fi
   if ! kill -0 "$daemon" 2>/dev/null; then

@@ -727,18 +727,8 @@ pub struct UploadArgs {
 pub struct TokenizeArgs {
     /// The record to list (from `upload`).
     pub record_id: u64,
-    /// Price, in the smallest unit of the denom.
-    #[arg(long)]
-    pub price: u128,
-    /// `cw20` (the payment token, default), `cw20:<address>` or `native:<denom>`.
-    #[arg(long, default_value = "cw20")]
-    pub denom: String,
-    /// Who may buy: public (any channel member), partial (--allow list) or private.
-    #[arg(long, value_enum, default_value_t = OpennessArg::Public)]
-    pub openness: OpennessArg,
-    /// Allowed buyers of a partial asset (addresses or names); repeatable.
-    #[arg(long)]
-    pub allow: Vec<String>,
+    #[command(flatten)]
+    pub terms: ListingTerms,
     /// Kind of data.
     #[arg(long, default_value = "sensor")]
     pub kind: String,
@@ -1085,6 +1075,23 @@ pub struct StreamVerifyArgs {
     pub anchor: AnchorArgs,
 }
 
+/// The terms of a data-token listing (`tokenize`, `stream offer`).
+#[derive(Debug, Clone, Args)]
+pub struct ListingTerms {
+    /// Price, in the smallest unit of the denom.
+    #[arg(long)]
+    pub price: u128,
+    /// `cw20` (the payment token, default), `cw20:<address>` or `native:<denom>`.
+    #[arg(long, default_value = "cw20")]
+    pub denom: String,
+    /// Who may buy: public (any channel member), partial (--allow list) or private.
+    #[arg(long, value_enum, default_value_t = OpennessArg::Public)]
+    pub openness: OpennessArg,
+    /// Allowed buyers of a partial asset (addresses or names); repeatable.
+    #[arg(long)]
+    pub allow: Vec<String>,
+}
+
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("which_epoch").required(true).args(["epoch", "stream"])))]
 pub struct OfferArgs {
@@ -1096,12 +1103,8 @@ pub struct OfferArgs {
     pub stream: Option<String>,
     #[arg(long, requires = "stream")]
     pub first_seq: Option<u64>,
-    /// Price, in the smallest unit of the denom.
-    #[arg(long)]
-    pub price: u128,
-    /// `cw20` (the payment token, default), `cw20:<address>` or `native:<denom>`.
-    #[arg(long, default_value = "cw20")]
-    pub denom: String,
+    #[command(flatten)]
+    pub terms: ListingTerms,
     /// The channel the record belongs to (you must be a member; buyers too, for a public
     /// listing).
     #[arg(long)]
@@ -1115,12 +1118,6 @@ pub struct OfferArgs {
     /// Service fee of a High record, in the registry's fee denom (ustake on the localnet).
     #[arg(long, default_value_t = 0)]
     pub fee: u128,
-    /// Who may buy: public (any channel member), partial (--allow list) or private.
-    #[arg(long, value_enum, default_value_t = OpennessArg::Public)]
-    pub openness: OpennessArg,
-    /// Allowed buyers of a partial listing (addresses or names); repeatable.
-    #[arg(long)]
-    pub allow: Vec<String>,
     /// The equipment the data is about.
     #[arg(long)]
     pub equipment: Option<String>,
@@ -1323,7 +1320,7 @@ mod tests {
             panic!("not stream offer")
         };
         assert_eq!(
-            (o.first_seq, o.price, o.level),
+            (o.first_seq, o.terms.price, o.level),
             (Some(200), 5, LevelArg::High)
         );
         assert!(

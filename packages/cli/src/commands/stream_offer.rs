@@ -4,19 +4,17 @@
 //! `tokenize` does); the sale then runs like any other, and the buyer checks each record with
 //! `stream verify --sale`.
 
-use cosmwasm_std::{HexBinary, Uint128};
+use cosmwasm_std::HexBinary;
 use serde::Serialize;
 use twinshare_stream::epoch::{self, Epoch};
 use twinshare_types::registry::{QueryMsg as RegistryQuery, Record};
 use twinshare_types::token::{Asset, AssetMetadata, QueryMsg as TokenQuery, TimeRange};
-use twinshare_types::Price;
 use twinshare_uploader::{DownloadReport, Opener, UploadReport};
 
 use crate::chain::TxInfo;
 use crate::cli::OfferArgs;
-use crate::commands::provider::parse_denom;
 use crate::commands::stream::epoch_asset;
-use crate::commands::tokenize::{openness, tokenize_record, Tokenized};
+use crate::commands::tokenize::{listing_terms, tokenize_record, Tokenized};
 use crate::commands::upload::{check_member, level, register_record, RecordSpec};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -132,11 +130,7 @@ pub async fn offer(ctx: &Context, args: &OfferArgs) -> Result<Outcome> {
         // are anchored under their own stream name, which the epoch's header carries.
         stream: None,
     };
-    let price = Price {
-        amount: Uint128::new(args.price),
-        denom: parse_denom(&chain, &args.denom)?,
-    };
-    let openness = openness(ctx, &chain, args.openness, &args.allow)?;
+    let (price, openness) = listing_terms(ctx, &chain, &args.terms)?;
     let metadata = metadata(e, args);
     let hash = HexBinary::from_hex(&opened.report.root)
         .map_err(|err| Error::Unexpected(format!("epoch root {:?}: {err}", opened.report.root)))?;
@@ -256,14 +250,16 @@ mod tests {
             epoch: None,
             stream: Some("press-7/vib".into()),
             first_seq: Some(200),
-            price: 5,
-            denom: "cw20".into(),
+            terms: crate::cli::ListingTerms {
+                price: 5,
+                denom: "cw20".into(),
+                openness: crate::cli::OpennessArg::Public,
+                allow: vec![],
+            },
             channel: "c".into(),
             provider: None,
             level: crate::cli::LevelArg::High,
             fee: 0,
-            openness: crate::cli::OpennessArg::Public,
-            allow: vec![],
             equipment: Some("press-7".into()),
             schema: None,
             description: None,

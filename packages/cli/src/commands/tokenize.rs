@@ -6,7 +6,7 @@ use twinshare_types::token::{AssetMetadata, ExecuteMsg, Openness, TimeRange};
 use twinshare_types::Price;
 
 use crate::chain::{event_u64, Actor, Chain, TxInfo};
-use crate::cli::{OpennessArg, TokenizeArgs};
+use crate::cli::{ListingTerms, OpennessArg, TokenizeArgs};
 use crate::commands::provider::parse_denom;
 use crate::context::Context;
 use crate::error::Result;
@@ -56,30 +56,36 @@ pub async fn tokenize_record(
     })
 }
 
-/// The listing's openness, `allow` resolved to addresses (names of keys or accounts allowed).
-pub fn openness(
+/// A listing's price and openness from its terms (`allow` resolved to addresses: names of
+/// keys or accounts allowed).
+pub fn listing_terms(
     ctx: &Context,
     chain: &Chain,
-    arg: OpennessArg,
-    allow: &[String],
-) -> Result<Openness> {
-    Ok(match arg {
+    terms: &ListingTerms,
+) -> Result<(Price, Openness)> {
+    let openness = match terms.openness {
         OpennessArg::Public => Openness::Public,
         OpennessArg::Private => Openness::Private,
         OpennessArg::Partial => Openness::Partial {
-            allowlist: allow
+            allowlist: terms
+                .allow
                 .iter()
                 .map(|a| ctx.resolve_address(chain, a))
                 .collect::<Result<_>>()?,
         },
-    })
+    };
+    let price = Price {
+        amount: Uint128::new(terms.price),
+        denom: parse_denom(chain, &terms.denom)?,
+    };
+    Ok((price, openness))
 }
 
 /// `tokenize`.
 pub async fn tokenize(ctx: &Context, args: &TokenizeArgs) -> Result<Outcome> {
     let chain = ctx.chain().await?;
     let actor = ctx.actor(&chain)?;
-    let openness = openness(ctx, &chain, args.openness, &args.allow)?;
+    let (price, openness) = listing_terms(ctx, &chain, &args.terms)?;
     let metadata = AssetMetadata {
         data_kind: args.kind.clone(),
         equipment: args.equipment.clone(),
@@ -87,10 +93,6 @@ pub async fn tokenize(ctx: &Context, args: &TokenizeArgs) -> Result<Outcome> {
         time_range: None::<TimeRange>,
         schema: args.schema.clone(),
         description: args.description.clone(),
-    };
-    let price = Price {
-        amount: Uint128::new(args.price),
-        denom: parse_denom(&chain, &args.denom)?,
     };
     let t = tokenize_record(&chain, &actor, args.record_id, price, openness, metadata).await?;
     let text = format!(
