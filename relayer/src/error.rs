@@ -97,6 +97,15 @@ impl ChainError {
         }
     }
 
+    /// Whether the chain judged the tx (see `twinshare_client::Error::is_chain_verdict`): a
+    /// broadcast refused so is not in the mempool.
+    pub fn is_chain_verdict(&self) -> bool {
+        match self {
+            ChainError::Client { source, .. } => source.is_chain_verdict(),
+            ChainError::Unexpected { .. } => false,
+        }
+    }
+
     /// The contract's own refusal text, if the contract refused.
     pub fn contract_message(&self) -> Option<&str> {
         match self {

@@ -42,6 +42,9 @@ struct FakeChain {
     capacity: Mutex<HashMap<String, Capacity>>,
     /// Every query fails, as when the node is away.
     down: std::sync::atomic::AtomicBool,
+    /// Capacity queries asked, and how long each takes (a node busy with a block).
+    capacity_reads: std::sync::atomic::AtomicU64,
+    capacity_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl FakeChain {
@@ -82,7 +85,15 @@ impl ChainView for FakeChain {
                 registered_bytes: 0,
             });
         let up = self.check();
-        Box::pin(async move { up.map(|_| v) })
+        self.capacity_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let delay = self
+            .capacity_delay_ms
+            .load(std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            up.map(|_| v)
+        })
     }
 }
 
@@ -786,5 +797,45 @@ async fn a_known_sensor_keeps_sending_while_the_chain_is_away() {
     assert_eq!(refused.0, 503, "{}", refused.1);
     assert_eq!(refused.1["error"], "unavailable");
     assert_eq!(h.acknowledged(), 10);
+    h.stop().await;
+}
+
+/// When an owner's capacity expires, its POSTs are not held up by (nor repeat) the chain
+/// query: the last capacity is served while one background read replaces it.
+#[tokio::test]
+async fn an_expired_capacity_is_read_once_in_the_background_while_posts_go_on() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let h = harness(AnchorSection {
+        capacity_cache_secs: 1,
+        ..config()
+    })
+    .await;
+    let ok = h
+        .post(&h.batch(ClaimLevel::Low, records("warm", 0, 1), None))
+        .await;
+    assert_eq!(ok.0, 200, "{}", ok.1);
+    assert_eq!(h.chain.capacity_reads.load(SeqCst), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    h.chain.capacity_delay_ms.store(800, SeqCst);
+    let batches: Vec<ClaimBatch> = (0..10)
+        .map(|i| h.batch(ClaimLevel::Low, records(&format!("s{i}"), 0, 1), None))
+        .collect();
+    let started = Instant::now();
+    let answers = futures::future::join_all(batches.iter().map(|b| h.post(b))).await;
+    let took = started.elapsed();
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+    }
+    assert!(
+        took < std::time::Duration::from_millis(700),
+        "10 POSTs waited {took:?} for an 800 ms capacity query"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(
+        h.chain.capacity_reads.load(SeqCst),
+        2,
+        "one background read replaced the expired capacity"
+    );
+    assert_eq!(h.acknowledged(), 11);
     h.stop().await;
 }

@@ -272,6 +272,20 @@ impl Error {
         }
     }
 
+    /// Whether the chain itself judged the tx (a result code, at CheckTx or in a block), so a
+    /// refused broadcast left nothing in the mempool; an unreachable node or a timeout may have.
+    pub fn is_chain_verdict(&self) -> bool {
+        matches!(
+            self,
+            Error::OutOfGas { .. }
+                | Error::WrongSequence { .. }
+                | Error::Contract { .. }
+                | Error::InsufficientFunds { .. }
+                | Error::InsufficientFee { .. }
+                | Error::TxFailed { .. }
+        )
+    }
+
     /// Whether retrying the same call later may succeed (the node was away or slow).
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -432,6 +446,37 @@ fn contract_message(log: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chain_verdict_is_a_result_code_not_a_missing_answer() {
+        let race = Error::WrongSequence {
+            expected: 2,
+            got: 1,
+            log: "account sequence mismatch".into(),
+        };
+        assert!(race.is_chain_verdict() && race.is_transient());
+        let refused = Error::Contract {
+            message: "not an anchorer".into(),
+            log: String::new(),
+            tx_hash: None,
+            height: None,
+        };
+        assert!(refused.is_chain_verdict());
+        let away = Error::RpcUnreachable {
+            url: "http://127.0.0.1:26657".into(),
+            reason: "connection refused".into(),
+        };
+        assert!(!away.is_chain_verdict());
+        let timeout = Error::TxTimeout {
+            hash: "AB".into(),
+            timeout: Duration::from_secs(30),
+            last_error: None,
+        };
+        assert!(
+            !timeout.is_chain_verdict(),
+            "it may still be in the mempool"
+        );
+    }
 
     // Real logs, collected from the wasmd v0.61.14 localnet (see the crate's tests/chain.rs).
     const SEQ: &str = "account sequence mismatch, expected 3, got 0: incorrect account sequence";

@@ -318,8 +318,9 @@ async fn settle(
                     .anchor_txs
                     .get_or_create(&Outcome { outcome: "error" })
                     .inc();
-                if e.contract_message().is_some() {
-                    // Refused at CheckTx: nothing is in the mempool.
+                if e.is_chain_verdict() {
+                    // Refused at CheckTx (a contract error, a sequence race...): nothing is in
+                    // the mempool, so the next try need not wait out the recovery window.
                     let store = svc.store.clone();
                     blocking(move || store.clear_sent(no)).await?;
                 }

@@ -198,15 +198,63 @@ const UNKNOWN_SENSOR_TTL: Duration = Duration::from_secs(2);
 struct Cached<T> {
     value: T,
     at: Instant,
+    /// A background read of a newer value is under way (one at a time).
+    refreshing: bool,
+}
+
+impl<T> Cached<T> {
+    fn new(value: T) -> Self {
+        Cached {
+            value,
+            at: Instant::now(),
+            refreshing: false,
+        }
+    }
+}
+
+type Cache<K, T> = Arc<Mutex<HashMap<K, Cached<T>>>>;
+
+/// Serves a known value past its time while one background read replaces it: under load every
+/// POST of an owner would otherwise wait for (and repeat) the same chain query when the entry
+/// expires, and a query waits behind the block being executed (acknowledgments stalled for up
+/// to a second every `capacity_cache_secs`). `Some(value)` when a value is known.
+fn stale_while_refreshing<K, T, F>(cache: &Cache<K, T>, key: &K, read: F) -> Option<T>
+where
+    K: std::hash::Hash + Eq + Clone + Send + 'static,
+    T: Clone + Send + 'static,
+    F: std::future::Future<Output = Result<T, ChainError>> + Send + 'static,
+{
+    let mut map = lock(cache);
+    let entry = map.get_mut(key)?;
+    if !entry.refreshing {
+        entry.refreshing = true;
+        let (cache, key) = (cache.clone(), key.clone());
+        tokio::spawn(async move {
+            let read = read.await;
+            let mut map = lock(&cache);
+            match read {
+                Ok(value) => {
+                    map.insert(key, Cached::new(value));
+                }
+                // The chain is away: keep serving the last value, try again on the next use.
+                Err(_) => {
+                    if let Some(e) = map.get_mut(&key) {
+                        e.refreshing = false;
+                    }
+                }
+            }
+        });
+    }
+    Some(entry.value.clone())
 }
 
 /// The stateless checks, with their caches.
 pub struct Ingest {
     settings: IngestSettings,
     chain: Arc<dyn ChainView>,
-    sensors: Mutex<HashMap<Vec<u8>, Cached<Option<String>>>>,
+    sensors: Cache<Vec<u8>, Option<String>>,
     channels: Mutex<HashMap<u64, Cached<Option<ChannelInfo>>>>,
-    capacity: Mutex<HashMap<String, Cached<Capacity>>>,
+    capacity: Cache<String, Capacity>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -222,9 +270,9 @@ impl Ingest {
         Self {
             settings,
             chain,
-            sensors: Mutex::new(HashMap::new()),
+            sensors: Arc::new(Mutex::new(HashMap::new())),
             channels: Mutex::new(HashMap::new()),
-            capacity: Mutex::new(HashMap::new()),
+            capacity: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -346,6 +394,20 @@ impl Ingest {
                 return Ok(c.value.clone());
             }
         }
+        // A known owner past its time: served while it is read again. An unknown key is read
+        // at once (a sensor registered a moment ago must be found).
+        let known = !self.settings.sensor_ttl.is_zero()
+            && lock(&self.sensors)
+                .get(pubkey)
+                .is_some_and(|c| c.value.is_some());
+        if known {
+            let chain = self.chain.clone();
+            let key = pubkey.to_vec();
+            let read = async move { chain.sensor_owner(&key).await };
+            if let Some(owner) = stale_while_refreshing(&self.sensors, &pubkey.to_vec(), read) {
+                return Ok(owner);
+            }
+        }
         let owner = match self.chain.sensor_owner(pubkey).await {
             Ok(o) => o,
             // The chain is away: a known owner stays good (claims are durable; anchoring
@@ -355,13 +417,7 @@ impl Ingest {
                 _ => return Err(unavailable("the sensor", e)),
             },
         };
-        lock(&self.sensors).insert(
-            pubkey.to_vec(),
-            Cached {
-                value: owner.clone(),
-                at: Instant::now(),
-            },
-        );
+        lock(&self.sensors).insert(pubkey.to_vec(), Cached::new(owner.clone()));
         Ok(owner)
     }
 
@@ -378,13 +434,7 @@ impl Ingest {
             .channel(id)
             .await
             .map_err(|e| unavailable("the payment channel", e))?;
-        lock(&self.channels).insert(
-            id,
-            Cached {
-                value: channel.clone(),
-                at: Instant::now(),
-            },
-        );
+        lock(&self.channels).insert(id, Cached::new(channel.clone()));
         Ok(channel)
     }
 
@@ -441,6 +491,15 @@ impl Ingest {
                 return Ok(c.value);
             }
         }
+        // A zero time means "always read": no value is served past it.
+        if !self.settings.capacity_ttl.is_zero() {
+            let chain = self.chain.clone();
+            let key = owner.to_string();
+            let read = async move { chain.capacity(&key).await };
+            if let Some(c) = stale_while_refreshing(&self.capacity, &owner.to_string(), read) {
+                return Ok(c);
+            }
+        }
         let capacity = match self.chain.capacity(owner).await {
             Ok(c) => c,
             // The chain is away: the last capacity seen stays good.
@@ -449,13 +508,7 @@ impl Ingest {
                 None => return Err(unavailable("the owner's lease capacity", e)),
             },
         };
-        lock(&self.capacity).insert(
-            owner.to_string(),
-            Cached {
-                value: capacity,
-                at: Instant::now(),
-            },
-        );
+        lock(&self.capacity).insert(owner.to_string(), Cached::new(capacity));
         Ok(capacity)
     }
 }
