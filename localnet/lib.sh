@@ -73,7 +73,31 @@ node_running() {
   [ -f "$pidf" ] || return 1
   pid="$(cat "$pidf")"
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--home $(node_home "$1") "
+  local cmd
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  # Empty for a moment while setsid and nohup exec into wasmd: alive, not yet named (a
+  # zombie's is empty too: that one has exited).
+  if [ -z "$cmd" ]; then
+    local stat
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+    case "${stat##*) }" in Z* | X*) return 1 ;; esac
+    return 0
+  fi
+  case "$cmd" in *"--home $(node_home "$1") "*) return 0 ;; esac
+  return 1
+}
+
+# The pid of the wasmd serving validator i's home, or empty (found by its command line: the
+# launcher's $! is setsid's own pid when setsid had to fork, under a caller with job control).
+node_pid_by_home() {
+  local want cmd p
+  want="$WASMD start --home $(node_home "$1") "
+  for p in /proc/[0-9]*; do
+    cmd="$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" || continue
+    case "$cmd" in
+      "$want"*) echo "${p#/proc/}"; return 0 ;;
+    esac
+  done
 }
 
 # Latest block height seen by validator i, or empty when its RPC does not answer.

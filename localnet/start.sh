@@ -215,7 +215,13 @@ for ((i = 0; i < VALIDATORS; i++)); do
   printf '\n=== %s wasmd start (validator %s)\n' "$(date -Is)" "$i" >>"$logf"
   # setsid + nohup: the node outlives this script and its caller's process group.
   setsid nohup "$WASMD" start --home "$(node_home "$i")" --log_no_color >>"$logf" 2>&1 </dev/null &
-  echo $! >"$LOCALNET_HOME/pids/node$i.pid"
+  pid=$!
+  for _ in $(seq 1 50); do
+    found="$(node_pid_by_home "$i")"
+    if [ -n "$found" ]; then pid=$found; break; fi
+    sleep 0.1
+  done
+  echo "$pid" >"$LOCALNET_HOME/pids/node$i.pid"
 done
 
 first=() deadline=$(($(date +%s) + TIMEOUT))
