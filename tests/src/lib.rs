@@ -536,6 +536,21 @@ impl Cli {
         self.path("store")
     }
 
+    /// Imports `words` as key `name` without a password (`keys import --unencrypted`, through a
+    /// mnemonic file as a user would).
+    pub fn import_unencrypted(&self, name: &str, words: &str) {
+        let file = self.path(&format!("{name}.mnemonic"));
+        std::fs::write(&file, words).expect("mnemonic file");
+        self.json(&[
+            "keys",
+            "import",
+            name,
+            "--mnemonic-file",
+            file.to_str().expect("path"),
+            "--unencrypted",
+        ]);
+    }
+
     /// A sensor series for `stream publish --file`: `n` CSV lines (one record each: a
     /// millisecond timestamp and two values) in the CLI's folder as `name`; its path.
     pub fn records_file(&self, name: &str, n: usize) -> String {

@@ -51,16 +51,7 @@ async fn world(anchor_extra: &str) -> World {
     net.fund(&funder, &[(owner.address(), 3_000_000, 200_000)])
         .await;
     let cli = Cli::new(&net.deployment_path);
-    let file = cli.path("owner.mnemonic");
-    std::fs::write(&file, &words).expect("mnemonic file");
-    cli.json(&[
-        "keys",
-        "import",
-        "owner",
-        "--mnemonic-file",
-        file.to_str().expect("path"),
-        "--unencrypted",
-    ]);
+    cli.import_unencrypted("owner", &words);
     cli.json(&[
         "--from",
         "owner",

@@ -81,16 +81,7 @@ async fn a_buyer_verifies_every_record_of_a_bought_epoch() {
         ("buyer", &buyer_words),
         ("stranger", &stranger_words),
     ] {
-        let file = cli.path(&format!("{name}.mnemonic"));
-        std::fs::write(&file, words).expect("mnemonic file");
-        cli.json(&[
-            "keys",
-            "import",
-            name,
-            "--mnemonic-file",
-            file.to_str().expect("path"),
-            "--unencrypted",
-        ]);
+        cli.import_unencrypted(name, words);
     }
     cli.deployment = net.deployment_with_escrow(&escrow, cli.dir.path());
 

@@ -50,16 +50,7 @@ async fn a_sale_the_seller_never_grants_is_refunded_after_the_deadline() {
 
     let cli = Cli::new(&net.deployment_path);
     for (name, words) in [("seller", &seller_words), ("buyer", &buyer_words)] {
-        let file = cli.path(&format!("{name}.mnemonic"));
-        std::fs::write(&file, words).expect("mnemonic file");
-        cli.json(&[
-            "keys",
-            "import",
-            name,
-            "--mnemonic-file",
-            file.to_str().expect("path"),
-            "--unencrypted",
-        ]);
+        cli.import_unencrypted(name, words);
     }
     let own = net.deployment_with_escrow(&escrow, cli.dir.path());
     let cli = cli.with_deployment(&own);

@@ -143,16 +143,7 @@ async fn seller_agent_grants_and_the_relayer_daemon_delivers_the_whole_sale() {
     .await;
     let cli = Cli::new(&net.deployment_path);
     for (name, words) in [("seller", &seller_words), ("buyer", &buyer_words)] {
-        let file = cli.path(&format!("{name}.mnemonic"));
-        std::fs::write(&file, words).expect("mnemonic file");
-        cli.json(&[
-            "keys",
-            "import",
-            name,
-            "--mnemonic-file",
-            file.to_str().expect("path"),
-            "--unencrypted",
-        ]);
+        cli.import_unencrypted(name, words);
     }
     let own = net.deployment_with_escrow(&escrow, cli.dir.path());
     let cli = cli.with_deployment(&own);

@@ -1057,14 +1057,8 @@ pub struct ProveArgs {
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("which_epoch").required(true).args(["epoch", "stream", "sale"])))]
 pub struct StreamVerifyArgs {
-    /// Your epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
-    #[arg(long)]
-    pub epoch: Option<String>,
-    /// The stream, with --first-seq: your epoch starting at that seq.
-    #[arg(long, requires = "first_seq")]
-    pub stream: Option<String>,
-    #[arg(long, requires = "stream")]
-    pub first_seq: Option<u64>,
+    #[command(flatten)]
+    pub which: EpochSelector,
     /// As a buyer: the sale of an epoch (from `buy`), once the relayer delivered it.
     #[arg(long)]
     pub sale: Option<u64>,
@@ -1073,6 +1067,20 @@ pub struct StreamVerifyArgs {
     pub wait: u64,
     #[command(flatten)]
     pub anchor: AnchorArgs,
+}
+
+/// One of your stream epochs: by its locator, or by its stream and first seq (`stream verify`,
+/// `stream offer`).
+#[derive(Debug, Clone, Args)]
+pub struct EpochSelector {
+    /// The epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
+    #[arg(long)]
+    pub epoch: Option<String>,
+    /// The stream, with --first-seq: your epoch starting at that seq.
+    #[arg(long, requires = "first_seq")]
+    pub stream: Option<String>,
+    #[arg(long, requires = "stream")]
+    pub first_seq: Option<u64>,
 }
 
 /// The terms of a data-token listing (`tokenize`, `stream offer`).
@@ -1095,14 +1103,8 @@ pub struct ListingTerms {
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("which_epoch").required(true).args(["epoch", "stream"])))]
 pub struct OfferArgs {
-    /// The epoch's locator (`assets/<id>/manifest.json`, from `stream publish`).
-    #[arg(long)]
-    pub epoch: Option<String>,
-    /// The stream, with --first-seq: your epoch starting at that seq.
-    #[arg(long, requires = "first_seq")]
-    pub stream: Option<String>,
-    #[arg(long, requires = "stream")]
-    pub first_seq: Option<u64>,
+    #[command(flatten)]
+    pub which: EpochSelector,
     #[command(flatten)]
     pub terms: ListingTerms,
     /// The channel the record belongs to (you must be a member; buyers too, for a public
@@ -1320,7 +1322,7 @@ mod tests {
             panic!("not stream offer")
         };
         assert_eq!(
-            (o.first_seq, o.terms.price, o.level),
+            (o.which.first_seq, o.terms.price, o.level),
             (Some(200), 5, LevelArg::High)
         );
         assert!(

@@ -25,7 +25,7 @@ use twinshare_uploader::{AssetId, Opener, Operator};
 
 use crate::chain::{event_u64, Actor, Chain, TxInfo};
 use crate::cli::{
-    PaymentChannelCommand, ProveArgs, SensorCommand, StreamCommand, StreamVerifyArgs,
+    EpochSelector, PaymentChannelCommand, ProveArgs, SensorCommand, StreamCommand, StreamVerifyArgs,
 };
 use crate::commands::download::{open_sale, SaleOpening};
 use crate::context::Context;
@@ -376,13 +376,12 @@ struct EpochVerified {
 }
 
 /// The asset id of an epoch named by its locator, or by `owner`'s stream and first seq.
-pub fn epoch_asset(
-    locator: Option<&str>,
-    stream: Option<&str>,
-    first_seq: Option<u64>,
-    owner: &str,
-) -> Result<AssetId> {
-    match (locator, stream, first_seq) {
+pub fn epoch_asset(which: &EpochSelector, owner: &str) -> Result<AssetId> {
+    match (
+        which.epoch.as_deref(),
+        which.stream.as_deref(),
+        which.first_seq,
+    ) {
         (Some(locator), _, _) => Ok(AssetId::from_locator(locator)?),
         (None, Some(stream), Some(first)) => Ok(epoch::epoch_id(owner, stream, first)?),
         _ => Err(Error::Usage(
@@ -399,12 +398,7 @@ async fn verify(ctx: &Context, args: &StreamVerifyArgs) -> Result<Outcome> {
         return verify_sale(&chain, &actor, &op, sale_id, args).await;
     }
     let owner = actor.address().to_string();
-    let asset = epoch_asset(
-        args.epoch.as_deref(),
-        args.stream.as_deref(),
-        args.first_seq,
-        &owner,
-    )?;
+    let asset = epoch_asset(&args.which, &owner)?;
     let e = epoch::load(&op, &asset, Opener::Owner(actor.master.clone()))
         .await
         .map_err(|e| Error::State(format!("epoch {}: {e}", asset.as_str())))?;
@@ -623,16 +617,26 @@ mod tests {
 
     #[test]
     fn epochs_are_named_by_locator_or_by_stream_and_first_seq() {
-        let by_seq = epoch_asset(None, Some("press-7/vib"), Some(200), "wasm1o").expect("id");
+        let pick =
+            |epoch: Option<String>, stream: Option<&str>, first_seq: Option<u64>| EpochSelector {
+                epoch,
+                stream: stream.map(String::from),
+                first_seq,
+            };
+        let by_seq =
+            epoch_asset(&pick(None, Some("press-7/vib"), Some(200)), "wasm1o").expect("id");
         assert_eq!(
             by_seq,
             epoch::epoch_id("wasm1o", "press-7/vib", 200).expect("id")
         );
-        let by_locator =
-            epoch_asset(Some(&by_seq.manifest_path()), None, None, "wasm1other").expect("id");
+        let by_locator = epoch_asset(
+            &pick(Some(by_seq.manifest_path()), None, None),
+            "wasm1other",
+        )
+        .expect("id");
         assert_eq!(by_locator, by_seq, "a locator names the epoch whoever asks");
         assert!(matches!(
-            epoch_asset(None, Some("s"), None, "wasm1o"),
+            epoch_asset(&pick(None, Some("s"), None), "wasm1o"),
             Err(Error::Usage(_))
         ));
     }

@@ -89,12 +89,7 @@ pub async fn offer(ctx: &Context, args: &OfferArgs) -> Result<Outcome> {
     let actor = ctx.actor(&chain)?;
     let (_, op) = ctx.operator()?;
     let owner = actor.address().to_string();
-    let asset = epoch_asset(
-        args.epoch.as_deref(),
-        args.stream.as_deref(),
-        args.first_seq,
-        &owner,
-    )?;
+    let asset = epoch_asset(&args.which, &owner)?;
 
     // Every check before the first tx: the epoch opens with the caller's key and names the
     // caller, the listing's terms are valid, the epoch is not listed already.
@@ -247,9 +242,11 @@ mod tests {
             e.push(seq, ts, vec![1, 2, 3]).expect("push");
         }
         let args = OfferArgs {
-            epoch: None,
-            stream: Some("press-7/vib".into()),
-            first_seq: Some(200),
+            which: crate::cli::EpochSelector {
+                epoch: None,
+                stream: Some("press-7/vib".into()),
+                first_seq: Some(200),
+            },
             terms: crate::cli::ListingTerms {
                 price: 5,
                 denom: "cw20".into(),
