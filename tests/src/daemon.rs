@@ -145,7 +145,8 @@ impl AnchorDaemon {
     }
 }
 
-fn spawn(config: &Path, log: &Path) -> Proc {
+/// Starts `twinshare-relayer --config CONFIG run`, its log to `log`.
+pub fn spawn(config: &Path, log: &Path) -> Proc {
     let file = std::fs::File::create(log).expect("relayer log");
     let child = Command::new(relayer_bin())
         .arg("--config")

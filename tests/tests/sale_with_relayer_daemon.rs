@@ -10,12 +10,12 @@
 //! daemon has its own database and reads the test's `fs` storage folder.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use twinshare_cli::relayer_daemon::get_local;
-use twinshare_e2e::daemon::{free_port, Proc};
+use twinshare_e2e::daemon::{free_port, spawn, Proc};
 use twinshare_e2e::{now_ms, num, random_u64, relayer_bin, repo, suffix, Cli, Localnet, START};
 use twinshare_types::escrow::{QueryMsg as EscrowQuery, Sale, SaleStatus};
 
@@ -45,28 +45,7 @@ fn start_relayer(dir: &Path, deployment: &Path, escrow: &str, storage: &str) -> 
         db = dir.join("relayer.redb").display().to_string(),
     );
     std::fs::write(&config, text).expect("relayer config");
-    let log = dir.join("relayer.log");
-    let file = std::fs::File::create(&log).expect("relayer log");
-    let child = Command::new(relayer_bin())
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .env("RUST_LOG", "info,opendal=warn,tendermint_rpc=warn")
-        .env_remove("TWINSHARE_RELAYER_MNEMONIC")
-        .env_remove("TWINSHARE_RELAYER_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(file)
-        .spawn()
-        .expect("start twinshare-relayer");
-    (
-        Proc {
-            name: "relayer",
-            child,
-            log,
-        },
-        http,
-    )
+    (spawn(&config, &dir.join("relayer.log")), http)
 }
 
 async fn wait_healthy(relayer: &mut Proc, http: &str, timeout: Duration) {

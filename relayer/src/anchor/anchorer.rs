@@ -258,17 +258,8 @@ async fn settle(
                         }
                     }
                     Err(e) if e.contract_message().is_some() => {
-                        // Included and failed (or refused): this send anchored nothing.
-                        svc.metrics
-                            .anchor
-                            .anchor_txs
-                            .get_or_create(&Outcome { outcome: "failed" })
-                            .inc();
                         warn!(no = batch.no, error = %e, "the AnchorBatch tx failed; sending again");
-                        let store = svc.store.clone();
-                        let no = batch.no;
-                        blocking(move || store.clear_sent(no)).await?;
-                        return Err(e.into());
+                        return Err(send_failed(svc, batch.no, e).await);
                     }
                     Err(e) => debug!(no = batch.no, error = %e, "anchor tx not found yet"),
                 }
@@ -365,17 +356,25 @@ async fn settle(
                 }
             },
             Err(e) if e.contract_message().is_some() => {
-                svc.metrics
-                    .anchor
-                    .anchor_txs
-                    .get_or_create(&Outcome { outcome: "failed" })
-                    .inc();
-                let store = svc.store.clone();
-                blocking(move || store.clear_sent(no)).await?;
-                return Err(e.into());
+                return Err(send_failed(svc, no, e).await);
             }
             Err(e) => warn!(no, error = %e, "waiting for the AnchorBatch tx"),
         }
+    }
+}
+
+/// An `AnchorBatch` that was included and failed anchored nothing: counted, and batch `no` is
+/// no longer `sent`, so the next try sends at once. The error to return.
+async fn send_failed(svc: &Arc<Service>, no: u64, e: ChainError) -> SettleError {
+    svc.metrics
+        .anchor
+        .anchor_txs
+        .get_or_create(&Outcome { outcome: "failed" })
+        .inc();
+    let store = svc.store.clone();
+    match blocking(move || store.clear_sent(no)).await {
+        Ok(_) => e.into(),
+        Err(db) => db.into(),
     }
 }
 
